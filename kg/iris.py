@@ -5,7 +5,7 @@ All data IRIs hang below one configurable base (``https://w3id.org/qikg/`` by de
     {base}{study}                                   the study
     {base}{study}/interview/{n}                     an interview
     {base}{study}/interview/{n}/participant         its interviewee
-    {base}{study}/interview/{n}/interviewer/{k}     its interviewer k
+    {base}{study}/interview/{n}/interviewer/{k}     its interviewer k (``.../interviewer`` if unnumbered)
     {base}{study}/interview/{n}/{doc}               a document: transcript, coding-{coder}, moderation-{moderator}
     {base}{study}/interview/{n}/{doc}/turn/{t}      turn t (1-based)
     {base}{study}/interview/{n}/{doc}/turn/{t}/{p}  paragraph p of turn t
@@ -81,8 +81,10 @@ class Iris:
     def participant(self, number: int) -> URIRef:
         return URIRef(f"{self.interview(number)}/participant")
 
-    def interviewer(self, number: int, k: int) -> URIRef:
-        return URIRef(f"{self.interview(number)}/interviewer/{k}")
+    def interviewer(self, number: int, k: int | None) -> URIRef:
+        """Interviewer k of an interview; an unnumbered label gives ``.../interviewer``."""
+        suffix = "" if k is None else f"/{k}"
+        return URIRef(f"{self.interview(number)}/interviewer{suffix}")
 
     def document_slug(self, doc: Document) -> str:
         kind = doc.kind or DocumentKind.CODING

@@ -1,0 +1,319 @@
+"""Model objects to RDF: the only place where triples are made.
+
+Every triple goes into exactly one named graph (see ``kg/iris.py``), so the union default
+graph never counts a fact twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rdflib import RDF, RDFS, XSD, Dataset, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, FOAF, PROV, SKOS
+
+from .codebook import CodeInfo, Codebook
+from .iris import QIKG, Iris
+from .model import Document, DocumentKind, Paragraph, SpeakerRole
+from .study import Study
+
+OA = Namespace("http://www.w3.org/ns/oa#")
+CONTEXT_CHARS = 32
+"""Characters of text kept before and after a quote in its TextQuoteSelector."""
+
+KIND_CLASS = {
+    "issue": QIKG.QualityIssue,
+    "family": QIKG.CodeFamily,
+    "mitigation": QIKG.Mitigation,
+    "generic-mitigation": QIKG.GenericMitigation,
+    "collection-technique": QIKG.DataCollectionTechnique,
+    "positive-finding": QIKG.PositiveFinding,
+    "note": QIKG.CodingNote,
+}
+PHASE = {
+    "data-collection": QIKG.PhaseDataCollection,
+    "data-preparation": QIKG.PhaseDataPreparation,
+    "model-training": QIKG.PhaseModelTraining,
+    "model-evaluation": QIKG.PhaseModelEvaluation,
+    "model-deployment": QIKG.PhaseModelDeployment,
+    "model-maintenance": QIKG.PhaseModelMaintenance,
+    "cross-cutting": QIKG.PhaseCrossCutting,
+}
+ROLE = {
+    SpeakerRole.INTERVIEWER: QIKG.RoleInterviewer,
+    SpeakerRole.INTERVIEWEE: QIKG.RoleInterviewee,
+    SpeakerRole.UNKNOWN: QIKG.RoleUnknown,
+}
+DOC_CLASS = {
+    DocumentKind.TRANSCRIPT: QIKG.Transcript,
+    DocumentKind.CODING: QIKG.Coding,
+    DocumentKind.MODERATION: QIKG.ModeratedCoding,
+}
+
+
+def _int(n: int) -> Literal:
+    return Literal(n, datatype=XSD.positiveInteger)
+
+
+def bind_prefixes(g: Graph) -> None:
+    """Bind the prefixes every serialisation of our graphs uses."""
+    for prefix, ns in (("qikg", QIKG), ("oa", OA), ("prov", PROV), ("skos", SKOS)):
+        g.bind(prefix, ns)
+    g.bind("dcterms", DCTERMS)
+    g.bind("foaf", FOAF)
+
+
+@dataclass(frozen=True)
+class Builder:
+    """Turns the documents of one study into graphs, minting IRIs with ``iris``."""
+
+    iris: Iris
+    study: Study
+    codebook: Codebook
+
+    def language(self, doc: Document) -> str:
+        listed = self.study.interviews.get(doc.interview, {}).get("language")
+        return listed or doc.language
+
+    # ---------------------------------------------------------------- documents
+    def document_graph(self, doc: Document) -> Graph:
+        """The triples of one source document: its metadata, turns, paragraphs, excerpts."""
+        g = Graph(identifier=self.iris.document_graph(doc))
+        bind_prefixes(g)
+        d = self.iris.document(doc)
+        lang = self.language(doc)
+        kind = doc.kind or DocumentKind.CODING
+        g.add((d, RDF.type, DOC_CLASS[kind]))
+        g.add((d, DCTERMS.title, Literal(doc.title)))
+        g.add((d, QIKG.ofInterview, self.iris.interview(doc.interview)))
+        g.add((d, QIKG.sourceFile, Literal(doc.source)))
+        g.add((d, QIKG.sourceFormat, Literal(doc.format)))
+        g.add((d, DCTERMS.language, Literal(lang, datatype=XSD.language)))
+        person = self.iris.researcher(doc.person) if doc.person else None
+        if person is not None and kind is not DocumentKind.TRANSCRIPT:
+            prop = QIKG.moderatedBy if kind is DocumentKind.MODERATION else QIKG.codedBy
+            g.add((d, prop, person))
+        if doc.delve_id:
+            g.add((d, QIKG.delveTranscriptId, Literal(doc.delve_id)))
+        if doc.printed:
+            g.add((d, QIKG.printedOn, Literal(doc.printed, datatype=XSD.dateTime)))
+
+        paragraphs = [(t, p, para) for t, turn in enumerate(doc.turns, 1) for p, para in
+                      enumerate(turn.paragraphs, 1)]
+        for t, turn in enumerate(doc.turns, 1):
+            node = self.iris.turn(doc, t)
+            g.add((node, RDF.type, QIKG.Turn))
+            g.add((node, QIKG.inDocument, d))
+            g.add((node, QIKG.position, _int(t)))
+            g.add((node, QIKG.speakerLabel, Literal(turn.speaker_label)))
+            g.add((node, QIKG.speakerRole, ROLE[turn.role]))
+            g.add((node, QIKG.text, Literal(turn.text, lang=lang)))
+            speaker = self._speaker(doc, turn.role, turn.speaker_number)
+            if speaker is not None:
+                g.add((node, QIKG.spokenBy, speaker))
+            self._place(g, node, turn.line, turn.page)
+        for i, (t, p, para) in enumerate(paragraphs):
+            node = self.iris.paragraph(doc, t, p)
+            g.add((node, RDF.type, QIKG.Paragraph))
+            g.add((node, QIKG.inTurn, self.iris.turn(doc, t)))
+            g.add((node, QIKG.inDocument, d))
+            g.add((node, QIKG.position, _int(p)))
+            g.add((node, QIKG.text, Literal(para.text, lang=lang)))
+            self._place(g, node, para.line, para.page)
+            if para.coded:
+                before = paragraphs[i - 1][2].text if i > 0 else ""
+                after = paragraphs[i + 1][2].text if i + 1 < len(paragraphs) else ""
+                self._excerpt(g, doc, t, p, para, before, after, person, lang)
+        return g
+
+    def _place(self, g: Graph, node: URIRef, line: int | None, page: int | None) -> None:
+        if line is not None:
+            g.add((node, QIKG.sourceLine, _int(line)))
+        if page is not None:
+            g.add((node, QIKG.sourcePage, _int(page)))
+
+    def _speaker(self, doc: Document, role: SpeakerRole, number: int | None) -> URIRef | None:
+        if role is SpeakerRole.INTERVIEWER:
+            return self.iris.interviewer(doc.interview, number)
+        if role is SpeakerRole.INTERVIEWEE:
+            return self.iris.participant(doc.interview)
+        return None
+
+    def _excerpt(
+        self,
+        g: Graph,
+        doc: Document,
+        t: int,
+        p: int,
+        para: Paragraph,
+        before: str,
+        after: str,
+        person: URIRef | None,
+        lang: str,
+    ) -> None:
+        x = self.iris.excerpt(doc, t, p)
+        g.add((x, RDF.type, QIKG.CodedExcerpt))
+        g.add((x, OA.motivatedBy, OA.classifying))
+        g.add((x, QIKG.inDocument, self.iris.document(doc)))
+        g.add((x, QIKG.excerptOf, self.iris.paragraph(doc, t, p)))
+        if person is not None:
+            g.add((x, PROV.wasAttributedTo, person))
+        for written in para.codes:
+            code = self.iris.code(self.codebook.lookup(written).notation)
+            g.add((x, QIKG.hasCode, code))
+            g.add((x, OA.hasBody, code))
+            g.add((x, QIKG.codeAsWritten, Literal(written)))
+        for qid in para.question_ids:
+            g.add((x, QIKG.answersQuestion, self.iris.question(qid)))
+            g.add((x, QIKG.questionIdAsWritten, Literal(qid)))
+        spans = para.spans or ()
+        pieces = (
+            [(s.text, para.text[: s.start], para.text[s.end :]) for s in spans]
+            if spans
+            else [(para.text, before, after)]
+        )
+        for k, (exact, pre, post) in enumerate(pieces, 1):
+            target = URIRef(f"{x}/span/{k}")
+            selector = URIRef(f"{target}/quote")
+            g.add((x, OA.hasTarget, target))
+            g.add((x, QIKG.quote, Literal(exact, lang=lang)))
+            g.add((target, RDF.type, OA.SpecificResource))
+            g.add((target, OA.hasSource, self.iris.paragraph(doc, t, p)))
+            g.add((target, OA.hasSelector, selector))
+            g.add((selector, RDF.type, OA.TextQuoteSelector))
+            g.add((selector, OA.exact, Literal(exact, lang=lang)))
+            if pre:
+                g.add((selector, OA.prefix, Literal(pre[-CONTEXT_CHARS:], lang=lang)))
+            if post:
+                g.add((selector, OA.suffix, Literal(post[:CONTEXT_CHARS], lang=lang)))
+
+    # --------------------------------------------------------------- interviews
+    def interview_graph(self, number: int, docs: Iterable[Document]) -> Graph:
+        """An interview's own facts: the study it belongs to, its guide, who took part."""
+        docs = list(docs)
+        g = Graph(identifier=self.iris.interview_graph(number))
+        bind_prefixes(g)
+        node = self.iris.interview(number)
+        info = self.study.interview(number)
+        lang = self.study.interviews.get(number, {}).get("language") or (
+            docs[0].language if docs else info.language
+        )
+        g.add((node, RDF.type, QIKG.Interview))
+        g.add((node, RDFS.label, Literal(f"Interview {number}", lang="en")))
+        g.add((node, QIKG.interviewNumber, _int(number)))
+        g.add((node, QIKG.partOfStudy, self.iris.study_iri()))
+        g.add((node, QIKG.usesGuide, self.iris.guide(info.guide)))
+        g.add((node, DCTERMS.language, Literal(lang, datatype=XSD.language)))
+        participant = self.iris.participant(number)
+        g.add((node, QIKG.interviewee, participant))
+        g.add((participant, RDF.type, QIKG.Participant))
+        g.add((participant, RDFS.label, Literal(f"Participant of interview {number}", lang="en")))
+        numbers = {
+            t.speaker_number for d in docs for t in d.turns if t.role is SpeakerRole.INTERVIEWER
+        }
+        for k in sorted(numbers, key=lambda n: -1 if n is None else n):
+            who = self.iris.interviewer(number, k)
+            label = f"Interviewer {k} of interview {number}" if k else f"Interviewer of interview {number}"
+            g.add((node, QIKG.interviewer, who))
+            g.add((who, RDF.type, QIKG.Interviewer))
+            g.add((who, RDFS.label, Literal(label, lang="en")))
+        return g
+
+    # ---------------------------------------------------------- codebook, study
+    def codebook_graph(self, written: Iterable[str], questions: Iterable[str]) -> Graph:
+        """Every curated code, the uncurated codes met in ``written``, and the question ids."""
+        g = Graph(identifier=self.iris.codebook_graph())
+        bind_prefixes(g)
+        scheme = self.iris.codebook()
+        g.add((scheme, RDF.type, QIKG.Codebook))
+        g.add((scheme, SKOS.prefLabel, Literal(f"Codebook of study {self.study.id}", lang="en")))
+        entries = dict(self.codebook.entries)
+        for w in written:
+            info = self.codebook.lookup(w)
+            entries.setdefault(info.notation, info)
+        for info in entries.values():
+            self._code(g, info, scheme)
+        for qid in sorted(set(questions)):
+            q = self.iris.question(qid)
+            g.add((q, RDF.type, QIKG.GuideQuestion))
+            g.add((q, SKOS.notation, Literal(qid)))
+            g.add((q, RDFS.label, Literal(f"Question {qid}", lang="en")))
+        return g
+
+    def _code(self, g: Graph, info: CodeInfo, scheme: URIRef) -> None:
+        c = self.iris.code(info.notation)
+        g.add((c, RDF.type, KIND_CLASS[info.kind]))
+        if not info.curated:
+            g.add((c, RDF.type, QIKG.UncuratedCode))
+        g.add((c, SKOS.notation, Literal(info.notation)))
+        g.add((c, SKOS.prefLabel, Literal(label_of(info.notation), lang="en")))
+        for v in info.variants:
+            g.add((c, SKOS.altLabel, Literal(v)))
+        g.add((c, SKOS.inScheme, scheme))
+        if info.kind == "family":
+            g.add((c, SKOS.topConceptOf, scheme))
+        if info.family:
+            g.add((c, QIKG.codeFamily, self.iris.code(info.family)))
+            g.add((c, SKOS.broader, self.iris.code(info.family)))
+        for phase in info.phases:
+            g.add((c, QIKG.mlPhase, PHASE[phase]))
+        if info.addresses:
+            g.add((c, QIKG.addresses, self.iris.code(info.addresses)))
+
+    def study_graph(self, people: Iterable[str]) -> Graph:
+        """The study, its guides and its researchers."""
+        g = Graph(identifier=self.iris.study_graph())
+        bind_prefixes(g)
+        s = self.iris.study_iri()
+        st = self.study
+        g.add((s, RDF.type, QIKG.Study))
+        g.add((s, DCTERMS.title, Literal(st.title, lang="en")))
+        g.add((s, DCTERMS.description, Literal(st.description, lang="en")))
+        g.add((s, DCTERMS.bibliographicCitation, Literal(st.citation, lang="en")))
+        g.add((s, DCTERMS.rights, Literal(st.terms, lang="en")))
+        if st.doi:
+            g.add((s, DCTERMS.isReferencedBy, URIRef(st.doi)))
+        if st.source:
+            g.add((s, DCTERMS.source, URIRef(st.source)))
+        g.add((s, QIKG.usesCodebook, self.iris.codebook()))
+        for name, label in st.guides.items():
+            guide = self.iris.guide(name)
+            g.add((guide, RDF.type, QIKG.InterviewGuide))
+            g.add((guide, RDFS.label, Literal(label, lang="en")))
+        for person in sorted(set(people)):
+            r = self.iris.researcher(person)
+            g.add((r, RDF.type, QIKG.Coder))
+            g.add((r, FOAF.name, Literal(person)))
+            g.add((r, RDFS.label, Literal(person)))
+        return g
+
+    # ------------------------------------------------------------------ dataset
+    def dataset(self, docs: list[Document]) -> Dataset:
+        """All graphs of the study built from ``docs``."""
+        ds = Dataset()
+        bind_prefixes(ds)
+        for g in self.graphs(docs):
+            target = ds.graph(g.identifier)
+            for triple in g:
+                target.add(triple)
+        return ds
+
+    def graphs(self, docs: list[Document]) -> list[Graph]:
+        """The study, codebook, interview and document graphs, in that order."""
+        by_interview: dict[int, list[Document]] = {}
+        for d in docs:
+            by_interview.setdefault(d.interview, []).append(d)
+        written = [c for d in docs for p in d.paragraphs for c in p.codes]
+        questions = [q for d in docs for p in d.paragraphs for q in p.question_ids]
+        people = [d.person for d in docs if d.person and d.kind is not DocumentKind.TRANSCRIPT]
+        out = [self.study_graph(people), self.codebook_graph(written, questions)]
+        for number in sorted(by_interview):
+            out.append(self.interview_graph(number, by_interview[number]))
+            out.extend(self.document_graph(d) for d in by_interview[number])
+        return out
+
+
+def label_of(notation: str) -> str:
+    """A readable label for a code notation: ``MM-drift`` gives ``MM drift``."""
+    text = notation.replace("-", " ").strip()
+    return text[:1].upper() + text[1:]

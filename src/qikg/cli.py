@@ -1,0 +1,91 @@
+"""The ``qikg`` command: a thin shell over the build, query and serve functions."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from qikg import __version__
+from qikg.errors import QikgError, ValidationFailure
+
+
+def _default_data_dir() -> Path:
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return cache / "qikg" / f"example-{__version__}"
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from qikg.kg.build import build
+
+    result = build(args.inputs, args.out, base=args.base_iri)
+    print(result.table())
+    for report in result.reports:
+        for warning in report.warnings:
+            print(warning, file=sys.stderr)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from qikg.kg.build import build, example_inputs
+    from qikg.server.run import serve
+
+    data = args.data
+    if data is None:
+        data = _default_data_dir()
+        print(f"Building the bundled example (Interview 3 of Côté et al. 2024) into {data}")
+        print(build(example_inputs(), data, base=args.base_iri).table())
+    serve(
+        data,
+        host=args.host,
+        port=args.port,
+        base_iri=args.base_iri,
+        threads=args.threads,
+    )
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    from qikg.kg.iris import DEFAULT_BASE
+
+    p = argparse.ArgumentParser(prog="qikg", description=__doc__)
+    p.add_argument("--version", action="version", version=f"qikg {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    b = sub.add_parser("build", help="convert, validate and write a dataset")
+    b.add_argument("inputs", nargs="+", type=Path, help="input files or folders")
+    b.add_argument("--out", type=Path, required=True, help="dataset folder to write")
+    b.add_argument("--base-iri", default=DEFAULT_BASE, help="base IRI of the data (default %(default)s)")
+    b.set_defaults(func=cmd_build)
+
+    s = sub.add_parser("serve", help="serve a built dataset (the bundled example by default)")
+    s.add_argument("--data", type=Path, help="dataset folder written by 'qikg build'")
+    s.add_argument("--host", default="127.0.0.1", help="address to listen on (default %(default)s)")
+    s.add_argument("--port", type=int, default=8000, help="port (default %(default)s)")
+    s.add_argument("--threads", type=int, default=4, help="worker threads (default %(default)s)")
+    s.add_argument("--base-iri", default=DEFAULT_BASE, help="base IRI of the data (default %(default)s)")
+    s.set_defaults(func=cmd_serve)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; map the project's errors to exit codes and one message."""
+    args = parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except ValidationFailure as exc:
+        print(f"qikg: the data does not conform to the shapes ({exc.violations} violation(s)):",
+              file=sys.stderr)
+        print(exc.report, file=sys.stderr)
+        return exc.exit_code
+    except QikgError as exc:
+        print(f"qikg: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
