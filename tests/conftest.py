@@ -1,0 +1,18 @@
+"""Shared paths and fixtures of the test suite."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+CORPUS = SHARED / "corpus"
+EXAMPLE = ROOT / "kg" / "data" / "example" / "Interview 3 - Amin.txt"
+
+
+def need_shared() -> None:
+    """Skip a test that reads ../shared where it is absent (an installed package alone)."""
+    if not CORPUS.is_dir():
+        pytest.skip("../shared/corpus is not beside the project")
