@@ -1,0 +1,568 @@
+"""The triple store: one small interface and its embedded implementation over pyoxigraph.
+
+Everything above this module (the build command, the named-query API, the SPARQL endpoint) talks
+to a :class:`Store`; only this module knows that Oxigraph runs underneath.
+
+Dataset semantics of :meth:`Store.query`:
+
+* when neither the caller nor the query names a dataset, the default graph is the union of all
+  graphs of the store. A triple stored in two graphs would come back twice; the knowledge graph
+  puts each triple in exactly one graph, so it does not happen here.
+* ``default_graphs`` / ``named_graphs`` (the SPARQL protocol's ``default-graph-uri`` and
+  ``named-graph-uri``) are used exactly as given, and override the query's own ``FROM``.
+* a query's own ``FROM`` / ``FROM NAMED`` clauses are honoured (pyoxigraph's union mode would
+  otherwise ignore them). They are only ever resolved against graphs of the store.
+
+The scanner at the end of this module (:func:`scan_query`) reads just enough of a query to know
+its form, its dataset clause and whether it contains ``SERVICE``; the endpoint uses it to refuse
+queries that would make pyoxigraph open network connections.
+"""
+
+from __future__ import annotations
+
+import enum
+import io
+import os
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import IO, Protocol, cast, runtime_checkable
+from urllib.parse import urljoin
+
+import pyoxigraph as ox
+
+from qikg.errors import StoreError
+
+__all__ = [
+    "GRAPH_MEDIA_TYPES",
+    "PREFIXES",
+    "RESULTS_MEDIA_TYPES",
+    "OxigraphStore",
+    "QueryResult",
+    "QueryScan",
+    "QuerySyntaxError",
+    "ResultKind",
+    "Store",
+    "limit_result",
+    "scan_query",
+    "serialize_result",
+]
+
+PREFIXES: dict[str, str] = {
+    "qikg": "https://w3id.org/qikg/ontology#",
+    "oa": "http://www.w3.org/ns/oa#",
+    "prov": "http://www.w3.org/ns/prov#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+}
+"""Prefixes written into Turtle and RDF/XML answers."""
+
+RESULTS_MEDIA_TYPES: dict[str, ox.QueryResultsFormat] = {
+    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
+    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
+    "text/csv": ox.QueryResultsFormat.CSV,
+    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
+    "application/json": ox.QueryResultsFormat.JSON,
+    "application/xml": ox.QueryResultsFormat.XML,
+}
+"""Media types :func:`serialize_result` writes SELECT and ASK answers in."""
+
+GRAPH_MEDIA_TYPES: dict[str, ox.RdfFormat] = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+    "application/json": ox.RdfFormat.JSON_LD,
+    "application/xml": ox.RdfFormat.RDF_XML,
+}
+"""Media types :func:`serialize_result` writes CONSTRUCT and DESCRIBE answers in."""
+
+_QUAD_FORMATS = (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS)
+
+
+class QuerySyntaxError(StoreError):
+    """The query is not valid SPARQL 1.1; carries the parser's message."""
+
+
+class ResultKind(enum.Enum):
+    """What a query answers: rows (SELECT), a boolean (ASK) or triples (CONSTRUCT, DESCRIBE)."""
+
+    SOLUTIONS = "solutions"
+    BOOLEAN = "boolean"
+    GRAPH = "graph"
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    """The answer to one query: its kind and pyoxigraph's own (lazy) result object.
+
+    ``truncated`` is set by :func:`limit_result` when rows beyond the limit were dropped.
+    """
+
+    kind: ResultKind
+    value: ox.QuerySolutions | ox.QueryBoolean | Iterable[ox.Triple]
+    truncated: bool = False
+
+
+@runtime_checkable
+class Store(Protocol):
+    """What the rest of qikg may ask of a triple store."""
+
+    def load_dataset(self, path: str | os.PathLike[str]) -> None:
+        """Bulk-load a TriG or N-Quads file; each quad keeps its graph name."""
+        ...
+
+    def load_file(self, path: str | os.PathLike[str], graph: str | None = None) -> None:
+        """Load one RDF file; its triples go into ``graph`` (the default graph if ``None``)."""
+        ...
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        default_graphs: list[str] | None = None,
+        named_graphs: list[str] | None = None,
+    ) -> QueryResult:
+        """Run a SPARQL 1.1 query (see the module docstring for the dataset rules)."""
+        ...
+
+    def serialize_result(self, result: QueryResult, media_type: str) -> bytes:
+        """Write a result in the given media type."""
+        ...
+
+    def named_graphs(self) -> list[str]:
+        """The IRIs of the store's named graphs, sorted."""
+        ...
+
+    def triple_count(self) -> int:
+        """The number of statements (quads) in the store."""
+        ...
+
+
+class OxigraphStore:
+    """The embedded store: pyoxigraph on disk (``path``) or in memory (no path)."""
+
+    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+        try:
+            self._store: ox.Store | None = ox.Store(None if path is None else os.fspath(path))
+        except OSError as err:
+            raise StoreError(f"cannot open the store at {path}: {err}") from err
+        self._read_only = False
+        self.path = None if path is None else Path(path)
+
+    @classmethod
+    def open_read_only(cls, path: str | os.PathLike[str]) -> OxigraphStore:
+        """Open an on-disk store for reading only (several processes may do so at once)."""
+        try:
+            native = ox.Store.read_only(os.fspath(path))
+        except OSError as err:
+            raise StoreError(
+                f"cannot open the store at {path} read-only: {err} "
+                "(build it first, or check the path)"
+            ) from err
+        self = cls.__new__(cls)
+        self._store = native
+        self._read_only = True
+        self.path = Path(path)
+        return self
+
+    @property
+    def read_only(self) -> bool:
+        return self._read_only
+
+    def close(self) -> None:
+        """Write everything to disk and release the store; using it afterwards is an error."""
+        if self._store is not None and not self._read_only:
+            try:
+                self._store.flush()
+            except OSError as err:
+                raise StoreError(f"cannot write the store at {self.path}: {err}") from err
+        self._store = None
+
+    def _native(self) -> ox.Store:
+        if self._store is None:
+            raise StoreError("the store has been closed")
+        return self._store
+
+    # -- loading -------------------------------------------------------------------------------
+
+    def _check_writable(self) -> ox.Store:
+        if self._read_only:
+            raise StoreError(f"the store at {self.path} was opened read-only; it cannot be loaded")
+        return self._native()
+
+    def load_dataset(self, path: str | os.PathLike[str]) -> None:
+        """Bulk-load a TriG (``.trig``) or N-Quads (``.nq``) file; graph names are kept.
+
+        Bulk loading is fast but not transactional: after a failure, part of the file may be in
+        the store, so load into a fresh store and discard it on error.
+        """
+        native = self._check_writable()
+        fmt = _rdf_format_of(path)
+        if fmt not in _QUAD_FORMATS:
+            raise StoreError(
+                f"{path}: load_dataset takes TriG (.trig) or N-Quads (.nq) files; "
+                "load a triples file with load_file(path, graph)"
+            )
+        try:
+            native.bulk_load(path=os.fspath(path), format=fmt)
+        except (OSError, SyntaxError, ValueError) as err:
+            raise StoreError(f"{path}: cannot load: {err}") from err
+
+    def load_file(self, path: str | os.PathLike[str], graph: str | None = None) -> None:
+        """Load one RDF file (format from its extension) into ``graph``.
+
+        Quad formats keep their own graph names; ``graph`` then only receives the triples the
+        file puts in its default graph.
+        """
+        native = self._check_writable()
+        fmt = _rdf_format_of(path)
+        target: ox.NamedNode | ox.DefaultGraph = (
+            ox.DefaultGraph() if graph is None else _named_node(graph)
+        )
+        try:
+            native.load(path=os.fspath(path), format=fmt, to_graph=target)
+        except (OSError, SyntaxError, ValueError) as err:
+            raise StoreError(f"{path}: cannot load: {err}") from err
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        default_graphs: list[str] | None = None,
+        named_graphs: list[str] | None = None,
+    ) -> QueryResult:
+        """Run a SPARQL 1.1 query; raises :class:`QuerySyntaxError` or :class:`StoreError`."""
+        native = self._native()
+        try:
+            if default_graphs is not None or named_graphs is not None:
+                value = native.query(
+                    sparql,
+                    default_graph=[_named_node(g) for g in default_graphs or []],
+                    named_graphs=[_named_node(g) for g in named_graphs or []],
+                )
+            elif scan_query(sparql).has_dataset_clause:
+                value = native.query(sparql)
+            else:
+                value = native.query(sparql, use_default_graph_as_union=True)
+        except SyntaxError as err:
+            raise QuerySyntaxError(f"SPARQL syntax error: {err}") from err
+        except (OSError, ValueError, RuntimeError) as err:
+            raise StoreError(f"the query failed: {err}") from err
+        return _wrap(value)
+
+    def serialize_result(self, result: QueryResult, media_type: str) -> bytes:
+        """Write a result in ``media_type`` with pyoxigraph's own serialisers."""
+        return serialize_result(result, media_type)
+
+    def named_graphs(self) -> list[str]:
+        """The IRIs of the store's named graphs, sorted (blank-node graph names left out)."""
+        try:
+            return sorted(
+                g.value for g in self._native().named_graphs() if isinstance(g, ox.NamedNode)
+            )
+        except OSError as err:
+            raise StoreError(f"cannot list the named graphs: {err}") from err
+
+    def triple_count(self) -> int:
+        """The number of quads; each triple of the knowledge graph sits in exactly one graph."""
+        try:
+            return len(self._native())
+        except OSError as err:
+            raise StoreError(f"cannot count the statements: {err}") from err
+
+
+# -- results -----------------------------------------------------------------------------------
+
+
+def _wrap(value: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples) -> QueryResult:
+    if isinstance(value, ox.QuerySolutions):
+        return QueryResult(ResultKind.SOLUTIONS, value)
+    if isinstance(value, ox.QueryBoolean):
+        return QueryResult(ResultKind.BOOLEAN, value)
+    return QueryResult(ResultKind.GRAPH, value)
+
+
+def _base_media_type(media_type: str) -> str:
+    return media_type.split(";", 1)[0].strip().lower()
+
+
+def serialize_result(result: QueryResult, media_type: str) -> bytes:
+    """Write a result in ``media_type``: one of :data:`RESULTS_MEDIA_TYPES` for rows and booleans,
+    of :data:`GRAPH_MEDIA_TYPES` for triples.
+
+    Rows and triples go straight from pyoxigraph's iterators to its serialisers; no row is ever
+    turned into Python terms of another library.
+    """
+    base = _base_media_type(media_type)
+    try:
+        if result.kind is ResultKind.GRAPH:
+            rdf_format = GRAPH_MEDIA_TYPES.get(base)
+            if rdf_format is None:
+                raise StoreError(f"CONSTRUCT and DESCRIBE answers cannot be written as {base}")
+            prefixes = (
+                PREFIXES if rdf_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML) else None
+            )
+            assert not isinstance(result.value, ox.QuerySolutions | ox.QueryBoolean)
+            out = ox.serialize(result.value, format=rdf_format, prefixes=prefixes)
+        else:
+            results_format = RESULTS_MEDIA_TYPES.get(base)
+            if results_format is None:
+                raise StoreError(f"SELECT and ASK answers cannot be written as {base}")
+            assert isinstance(result.value, ox.QuerySolutions | ox.QueryBoolean)
+            out = result.value.serialize(format=results_format)
+    except (OSError, ValueError, TypeError, RuntimeError) as err:
+        raise StoreError(f"the query failed while its answer was written: {err}") from err
+    assert out is not None  # no output stream given: pyoxigraph returns the bytes
+    return out
+
+
+class _RowLimitReached(Exception):
+    """Raised inside a serialiser's output stream to stop it once enough lines are written."""
+
+
+class _LineCappedBuffer(io.RawIOBase):
+    """A byte sink that stops the writer once more than ``max_lines`` lines have arrived."""
+
+    def __init__(self, max_lines: int) -> None:
+        super().__init__()
+        self.data = bytearray()
+        self.lines = 0
+        self.max_lines = max_lines
+        self.full = False
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, b: bytes | bytearray | memoryview) -> int:  # type: ignore[override]
+        chunk = bytes(b)
+        self.data += chunk
+        self.lines += chunk.count(b"\n")
+        if self.lines > self.max_lines:
+            self.full = True
+            raise _RowLimitReached
+        return len(chunk)
+
+    def first_lines(self, n: int) -> bytes:
+        """The first ``n`` complete lines written."""
+        end = -1
+        for _ in range(n):
+            end = self.data.index(b"\n", end + 1)
+        return bytes(self.data[: end + 1])
+
+
+def _capped_lines(write: Callable[[IO[bytes]], object], max_lines: int) -> tuple[bytes, bool]:
+    """Run ``write(sink)`` into a line-capped sink; return at most ``max_lines`` lines and
+    whether more were on their way."""
+    sink = _LineCappedBuffer(max_lines)
+    try:
+        write(cast(IO[bytes], sink))
+    except _RowLimitReached:
+        pass
+    except OSError:
+        if not sink.full:
+            raise
+    if sink.full:
+        return sink.first_lines(max_lines), True
+    return bytes(sink.data), False
+
+
+def limit_result(result: QueryResult, max_rows: int) -> QueryResult:
+    """Keep at most ``max_rows`` rows (SELECT) or triples (CONSTRUCT, DESCRIBE).
+
+    Evaluation stops as soon as one row more than the limit has been produced, so a huge answer
+    never sits in memory. The rows pass through SPARQL TSV (for rows) or N-Triples (for triples),
+    both of which put exactly one row or triple on a line and lose nothing, and come back as
+    pyoxigraph results. The returned result says whether anything was dropped.
+    """
+    if max_rows < 0:
+        raise ValueError("max_rows must be zero or more")
+    if result.kind is ResultKind.BOOLEAN:
+        return result
+    value = result.value
+    try:
+        if isinstance(value, ox.QuerySolutions):
+            solutions = value
+            body, truncated = _capped_lines(
+                lambda sink: solutions.serialize(sink, ox.QueryResultsFormat.TSV),
+                max_rows + 1,  # the header line, then the rows
+            )
+            limited = ox.parse_query_results(body, ox.QueryResultsFormat.TSV)
+            return replace(result, value=limited, truncated=truncated)
+        assert not isinstance(value, ox.QueryBoolean)
+        triples = value
+        body, truncated = _capped_lines(
+            lambda sink: ox.serialize(triples, sink, ox.RdfFormat.N_TRIPLES), max_rows
+        )
+        parsed: Iterator[ox.Triple] = ox.parse(body, ox.RdfFormat.N_TRIPLES)
+        return replace(result, value=parsed, truncated=truncated)
+    except (OSError, ValueError, SyntaxError, RuntimeError) as err:
+        raise StoreError(f"the query failed while its answer was read: {err}") from err
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+
+def _rdf_format_of(path: str | os.PathLike[str]) -> ox.RdfFormat:
+    suffix = Path(path).suffix.lstrip(".").lower()
+    fmt = ox.RdfFormat.from_extension(suffix) if suffix else None
+    if fmt is None:
+        raise StoreError(
+            f"{path}: cannot tell the RDF format from the extension "
+            "(use .ttl, .nt, .trig, .nq, .rdf, .jsonld or .n3)"
+        )
+    return fmt
+
+
+def _named_node(iri: str) -> ox.NamedNode:
+    try:
+        return ox.NamedNode(iri)
+    except ValueError as err:
+        raise StoreError(f"not a valid graph IRI: {iri!r} ({err})") from err
+
+
+# -- a scanner for SPARQL queries ----------------------------------------------------------------
+
+_TOKEN = re.compile(
+    r"""
+      (?P<ws>\s+)
+    | (?P<comment>\#[^\n\r]*)
+    | (?P<string>
+          '''(?:[^'\\]|\\.|'(?!''))*'''
+        | \"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+        | '(?:[^'\\\n\r]|\\.)*'
+        | "(?:[^"\\\n\r]|\\.)*"
+      )
+    | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+    | (?P<var>[?$]\w*)
+    | (?P<bnode>_:[\w.\-]*)
+    | (?P<lang>@[A-Za-z]+(?:-{1,2}[A-Za-z0-9]+)*)
+    | (?P<pname>(?:[^\W\d_][\w.\-]*)?:(?:[\w:%.\-]|\\[_~.\-!$&'()*+,;=/?\#@%])*)
+    | (?P<word>[^\W\d][\w\-]*)
+    | (?P<other>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+_FORMS = frozenset({"SELECT", "CONSTRUCT", "DESCRIBE", "ASK"})
+_UPDATE_KEYWORDS = frozenset(
+    {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"}
+)
+
+
+@dataclass(frozen=True)
+class QueryScan:
+    """What :func:`scan_query` found in a query text.
+
+    ``form`` is ``SELECT``, ``CONSTRUCT``, ``DESCRIBE``, ``ASK`` or ``None`` if the text does not
+    start like a query; ``is_update`` if it starts like a SPARQL Update; ``uses_service`` if the
+    keyword ``SERVICE`` occurs anywhere outside strings, IRIs and comments; the ``FROM`` and
+    ``FROM NAMED`` IRIs, resolved against ``BASE`` and ``PREFIX``; ``unresolved_from`` holds the
+    text of any ``FROM`` target that could not be resolved.
+    """
+
+    form: str | None = None
+    is_update: bool = False
+    uses_service: bool = False
+    from_graphs: tuple[str, ...] = ()
+    from_named_graphs: tuple[str, ...] = ()
+    unresolved_from: tuple[str, ...] = field(default=())
+
+    @property
+    def has_dataset_clause(self) -> bool:
+        return bool(self.from_graphs or self.from_named_graphs or self.unresolved_from)
+
+
+def _tokens(sparql: str) -> Iterator[tuple[str, str]]:
+    """Significant tokens of a query as ``(kind, text)``; whitespace and comments skipped."""
+    for match in _TOKEN.finditer(sparql):
+        kind = match.lastgroup
+        assert kind is not None
+        if kind not in ("ws", "comment"):
+            yield kind, match.group()
+
+
+def scan_query(sparql: str) -> QueryScan:
+    """Read a query's form, its dataset clause and any ``SERVICE``, without parsing it fully.
+
+    Strings, IRIs, comments, variables, prefixed names and language tags are single tokens, so
+    ``"SERVICE"``, ``<http://x/SERVICE>``, ``# SERVICE``, ``?service`` or ``ex:service`` are
+    not mistaken for the keyword.
+    """
+    tokens = list(_tokens(sparql))
+    base: str | None = None
+    prefixes: dict[str, str] = {}
+    form: str | None = None
+    is_update = False
+    uses_service = False
+    from_graphs: list[str] = []
+    from_named: list[str] = []
+    unresolved: list[str] = []
+
+    def resolve(kind: str, text: str) -> str | None:
+        if kind == "iri":
+            iri = text[1:-1]
+            if re.match(r"[A-Za-z][A-Za-z0-9+.\-]*:", iri):
+                return iri
+            return urljoin(base, iri) if base else None
+        if kind == "pname":
+            prefix, _, local = text.partition(":")
+            if prefix not in prefixes:
+                return None
+            local = re.sub(r"\\(.)", r"\1", local.rstrip("."))
+            return prefixes[prefix] + local
+        return None
+
+    i = 0
+    in_prologue = True
+    while i < len(tokens):
+        kind, text = tokens[i]
+        upper = text.upper() if kind == "word" else ""
+        if in_prologue and upper == "BASE" and i + 1 < len(tokens):
+            base = resolve(*tokens[i + 1]) or base
+            i += 2
+            continue
+        if in_prologue and upper == "PREFIX" and i + 2 < len(tokens):
+            name_kind, name = tokens[i + 1]
+            if name_kind == "pname" and name.endswith(":"):
+                iri = resolve(*tokens[i + 2])
+                if iri is not None:
+                    prefixes[name[:-1]] = iri
+            i += 3
+            continue
+        if in_prologue:
+            in_prologue = False
+            if upper in _FORMS:
+                form = upper
+            elif upper in _UPDATE_KEYWORDS:
+                is_update = True
+        if upper == "SERVICE":
+            uses_service = True
+        elif upper == "FROM":
+            j = i + 1
+            named = j < len(tokens) and tokens[j][0] == "word" and tokens[j][1].upper() == "NAMED"
+            if named:
+                j += 1
+            target = tokens[j] if j < len(tokens) else ("other", "")
+            iri = resolve(*target)
+            if iri is None:
+                unresolved.append(target[1])
+            else:
+                (from_named if named else from_graphs).append(iri)
+            i = j + 1
+            continue
+        i += 1
+    return QueryScan(
+        form=form,
+        is_update=is_update,
+        uses_service=uses_service,
+        from_graphs=tuple(from_graphs),
+        from_named_graphs=tuple(from_named),
+        unresolved_from=tuple(unresolved),
+    )

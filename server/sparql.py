@@ -1,0 +1,386 @@
+"""The SPARQL 1.1 Protocol endpoint (queries only) at ``/sparql``.
+
+Doors: ``GET ?query=``, ``POST`` form-encoded (``query=``) and ``POST application/sparql-query``
+with the query as the body; ``default-graph-uri`` and ``named-graph-uri`` may be repeated.
+``GET`` without a query answers the Service Description (Turtle, or an HTML query form for
+browsers).
+
+Answers: SELECT and ASK as SPARQL JSON, XML, CSV or TSV; CONSTRUCT and DESCRIBE as Turtle,
+N-Triples, JSON-LD or RDF/XML. The Accept header is read with its q-values; a ``format`` (or
+``output``) parameter overrides it.
+
+Limits and refusals:
+
+* at most ``MAX_RESULT_ROWS`` rows (SELECT) or triples (CONSTRUCT, DESCRIBE) are sent; every
+  such answer carries ``X-Qikg-Row-Limit: <limit>``. A longer answer is cut, never silently: it
+  then also carries ``X-Qikg-Truncated: true``. Page with ``ORDER BY`` and ``LIMIT``/``OFFSET``
+  to get the rest. Both headers are exposed to scripts of other origins.
+* a query longer than ``MAX_QUERY_BYTES`` (UTF-8) is refused with 413.
+* the endpoint is read-only: SPARQL Update is refused with 403.
+* nothing remote is ever fetched: ``SERVICE`` is refused (403), and ``FROM``, ``FROM NAMED``,
+  ``default-graph-uri`` and ``named-graph-uri`` must name graphs of this dataset (else 400).
+
+Every error is plain text saying what is wrong and how to fix it. Responses allow any origin
+(CORS, no credentials).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl
+
+from flask import Blueprint, Response, current_app, render_template, request, url_for
+from qikg.kg.store import QuerySyntaxError, ResultKind, Store, scan_query
+
+from qikg.errors import StoreError
+
+from .conneg import (
+    FORMAT_NAMES,
+    GRAPH_FORMATS,
+    HTML,
+    OFFERS,
+    Format,
+    UnknownFormat,
+    choose,
+    offered_list,
+)
+from .description import serialize_description, service_description
+from .execute import Datasets, UnacceptableAnswer, execute
+from .state import state_of
+
+bp = Blueprint("sparql", __name__)
+
+ALLOWED_METHODS = "GET, HEAD, POST, OPTIONS"
+QUERY_CONTENT_TYPES = ("application/x-www-form-urlencoded", "application/sparql-query")
+_FORM_OVERHEAD = 4096
+_MAX_FIELDS = 1000
+_KIND_WORDS = {
+    ResultKind.SOLUTIONS: "a SELECT query",
+    ResultKind.BOOLEAN: "an ASK query",
+    ResultKind.GRAPH: "a CONSTRUCT or DESCRIBE query",
+}
+_FORM_KINDS = {
+    "SELECT": ResultKind.SOLUTIONS,
+    "ASK": ResultKind.BOOLEAN,
+    "CONSTRUCT": ResultKind.GRAPH,
+    "DESCRIBE": ResultKind.GRAPH,
+}
+_LIST_GRAPHS = "SELECT DISTINCT ?g WHERE { GRAPH ?g { } }"
+
+
+@dataclass
+class ProtocolError(Exception):
+    """A request the endpoint will not answer: the status and a message for the client."""
+
+    status: int
+    message: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def text_response(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    """A plain-text response (used for every error of the endpoint)."""
+    response = Response(message.rstrip("\n") + "\n", status=status)
+    response.content_type = "text/plain; charset=utf-8"
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+@bp.errorhandler(ProtocolError)
+def _protocol_error(err: ProtocolError) -> Response:
+    return text_response(err.status, err.message, err.headers)
+
+
+@bp.after_request
+def _cors(response: Response) -> Response:
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Expose-Headers"] = "X-Qikg-Truncated, X-Qikg-Row-Limit"
+    response.vary.add("Accept")
+    return response
+
+
+@bp.route("/sparql", methods=["GET", "POST", "OPTIONS"], endpoint="endpoint")
+@bp.route("/sparql/", methods=["GET", "POST", "OPTIONS"], endpoint="endpoint_slash")
+def endpoint() -> Response:
+    """The protocol's one resource: reads the request, then answers or explains the refusal."""
+    if request.method == "OPTIONS":
+        return _preflight()
+    params = _request_params()
+    if any(name == "update" for name, _ in params):
+        raise ProtocolError(403, _READ_ONLY)
+    queries = [value for name, value in params if name == "query"]
+    format_param = _format_param(params)
+    if not queries:
+        has_graph_params = any(n in ("default-graph-uri", "named-graph-uri") for n, _ in params)
+        if request.method != "POST" and not has_graph_params:
+            return _service_description(format_param)
+        raise ProtocolError(
+            400,
+            "No query given. Send the SPARQL query as the 'query' parameter "
+            "(GET /sparql?query=..., or POST with Content-Type application/x-www-form-urlencoded "
+            "and query=...), or POST it as the body with Content-Type application/sparql-query.",
+        )
+    if len(queries) > 1:
+        raise ProtocolError(
+            400, f"{len(queries)} 'query' parameters given; send exactly one query per request."
+        )
+    return _answer(queries[0], params, format_param)
+
+
+# -- reading the request -------------------------------------------------------------------------
+
+_READ_ONLY = (
+    "This endpoint is read-only: SPARQL Update (INSERT, DELETE, LOAD, CLEAR, CREATE, DROP, COPY, "
+    "MOVE, ADD) is not accepted. Send a query (SELECT, ASK, CONSTRUCT or DESCRIBE) instead."
+)
+
+
+def _max_query_bytes() -> int:
+    return int(current_app.config["MAX_QUERY_BYTES"])
+
+
+def _parse_urlencoded(raw: bytes, where: str) -> list[tuple[str, str]]:
+    """Decode ``name=value&...`` strictly as UTF-8 (the protocol's encoding)."""
+    try:
+        text = raw.decode("utf-8")
+        return parse_qsl(
+            text,
+            keep_blank_values=True,
+            encoding="utf-8",
+            errors="strict",
+            max_num_fields=_MAX_FIELDS,
+        )
+    except UnicodeDecodeError as err:
+        raise ProtocolError(
+            400,
+            f"The parameters in {where} are not valid UTF-8 ({err.reason} at byte {err.start}). "
+            "Percent-encode the query as UTF-8.",
+        ) from err
+    except ValueError as err:
+        raise ProtocolError(400, f"Cannot read the parameters in {where}: {err}.") from err
+
+
+def _read_body(limit: int) -> bytes:
+    """The request body, refused with 413 beyond ``limit`` bytes."""
+    too_big = ProtocolError(
+        413,
+        f"The request body is larger than this endpoint accepts ({limit} bytes). "
+        f"Queries may be at most {_max_query_bytes()} bytes long.",
+    )
+    if request.content_length is not None and request.content_length > limit:
+        raise too_big
+    body = request.stream.read(limit + 1)
+    if len(body) > limit:
+        raise too_big
+    return body
+
+
+def _request_params() -> list[tuple[str, str]]:
+    """Every protocol parameter of the request, URL and body together, in order."""
+    url_params = _parse_urlencoded(request.query_string, "the URL")
+    if request.method != "POST":
+        return url_params
+    mimetype = request.mimetype
+    if mimetype == "application/sparql-update":
+        raise ProtocolError(403, _READ_ONLY)
+    url_has_query = any(name == "query" for name, _ in url_params)
+    both = ProtocolError(
+        400,
+        "The query is given both in the URL and in the request body; send it in one place only.",
+    )
+    if mimetype == "application/x-www-form-urlencoded":
+        body = _read_body(3 * _max_query_bytes() + _FORM_OVERHEAD)
+        body_params = _parse_urlencoded(body, "the request body")
+        if url_has_query and any(name == "query" for name, _ in body_params):
+            raise both
+        return url_params + body_params
+    if mimetype == "application/sparql-query":
+        charset = request.mimetype_params.get("charset", "utf-8").lower()
+        if charset not in ("utf-8", "utf8"):
+            raise ProtocolError(
+                415,
+                f"The query body is declared as {charset}; this endpoint reads queries as UTF-8. "
+                "Send Content-Type: application/sparql-query; charset=utf-8.",
+            )
+        if url_has_query:
+            raise both
+        body = _read_body(_max_query_bytes())
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise ProtocolError(
+                400,
+                f"The query body is not valid UTF-8 ({err.reason} at byte {err.start}). "
+                "Encode the query as UTF-8.",
+            ) from err
+        return [*url_params, ("query", text)]
+    got = f"Content-Type {mimetype}" if mimetype else "no Content-Type"
+    raise ProtocolError(
+        415,
+        f"A POST to the SPARQL endpoint needs Content-Type application/x-www-form-urlencoded "
+        f"(with query=...) or application/sparql-query (with the query as the body); "
+        f"this request has {got}.",
+    )
+
+
+def _format_param(params: Iterable[tuple[str, str]]) -> str | None:
+    values = {value.strip() for name, value in params if name in ("format", "output") and value}
+    if len(values) > 1:
+        raise ProtocolError(
+            400, f"Several formats asked for ({', '.join(sorted(values))}); give one 'format'."
+        )
+    return values.pop() if values else None
+
+
+def _pick(offers: tuple[Format, ...], format_param: str | None) -> Format | None:
+    try:
+        return choose(offers, request.accept_mimetypes, format_param)
+    except UnknownFormat as err:
+        raise ProtocolError(
+            400,
+            f"Unknown format {str(err)!r}. Use one of {', '.join(FORMAT_NAMES)}, or a media type; "
+            "or leave 'format' out and send an Accept header.",
+        ) from err
+
+
+def _not_acceptable(
+    kind_words: str, offers: tuple[Format, ...], format_param: str | None
+) -> ProtocolError:
+    asked = format_param or request.headers.get("Accept", "")
+    return ProtocolError(
+        406,
+        f"Cannot answer {kind_words} in the format asked for ({asked or 'none'}). "
+        f"Offered: {offered_list(offers)}. Send one of these in the Accept header or the "
+        "'format' parameter.",
+    )
+
+
+# -- answering ---------------------------------------------------------------------------------
+
+
+def _answer(query: str, params: list[tuple[str, str]], format_param: str | None) -> Response:
+    config = current_app.config
+    store = state_of(current_app).store
+    limit = _max_query_bytes()
+    size = len(query.encode("utf-8"))
+    if size > limit:
+        raise ProtocolError(
+            413,
+            f"The query is {size} bytes long; this endpoint accepts queries of at most {limit} "
+            "bytes. Shorten it (for example, move long VALUES lists into several queries).",
+        )
+    if not query.strip():
+        raise ProtocolError(400, "The 'query' parameter is empty; put a SPARQL query in it.")
+    scan = scan_query(query)
+    if scan.is_update:
+        raise ProtocolError(403, _READ_ONLY)
+    if scan.uses_service:
+        raise ProtocolError(
+            403,
+            "SERVICE (federated query) is not allowed: this endpoint never contacts other "
+            "services. Query the remote endpoint yourself and combine the answers.",
+        )
+    datasets = Datasets(
+        default_graphs=_graph_params(params, "default-graph-uri"),
+        named_graphs=_graph_params(params, "named-graph-uri"),
+    )
+    _check_graphs(store, datasets, scan.from_graphs + scan.from_named_graphs)
+    if scan.unresolved_from:
+        raise ProtocolError(
+            400,
+            f"Cannot resolve the FROM target {scan.unresolved_from[0]!r} to an absolute IRI. "
+            "Write graph IRIs in full, as <https://...>, or declare the prefix.",
+        )
+
+    chosen: dict[ResultKind, str | None] = {}
+    for kind, offers in OFFERS.items():
+        fmt = _pick(offers, format_param)
+        chosen[kind] = None if fmt is None else fmt.media_type
+    form_kind = _FORM_KINDS.get(scan.form or "")
+    if form_kind is not None and chosen[form_kind] is None:
+        raise _not_acceptable(_KIND_WORDS[form_kind], OFFERS[form_kind], format_param)
+
+    row_limit = int(config["MAX_RESULT_ROWS"])
+    try:
+        answer = execute(store, query, datasets, media_types=chosen, row_limit=row_limit)
+    except QuerySyntaxError as err:
+        raise ProtocolError(400, f"{err}\nCorrect the query and send it again.") from err
+    except UnacceptableAnswer as err:
+        raise _not_acceptable(_KIND_WORDS[err.kind], OFFERS[err.kind], format_param) from err
+    except StoreError as err:
+        raise ProtocolError(500, f"The query could not be answered: {err}") from err
+
+    fmt_used = next(f for f in OFFERS[answer.kind] if f.media_type == answer.media_type)
+    response = Response(answer.body, status=200)
+    response.content_type = fmt_used.content_type
+    if answer.kind is not ResultKind.BOOLEAN:
+        response.headers["X-Qikg-Row-Limit"] = str(row_limit)
+    if answer.truncated:
+        response.headers["X-Qikg-Truncated"] = "true"
+    return response
+
+
+def _graph_params(params: list[tuple[str, str]], name: str) -> tuple[str, ...] | None:
+    values = tuple(value.strip() for n, value in params if n == name)
+    return values or None
+
+
+def _check_graphs(store: Store, datasets: Datasets, from_iris: tuple[str, ...]) -> None:
+    """Refuse graph names that are not graphs of the store: they would have to be fetched."""
+    named = [*(datasets.default_graphs or ()), *(datasets.named_graphs or ()), *from_iris]
+    if not named:
+        return
+    known = set(store.named_graphs())
+    unknown = [iri for iri in named if iri not in known]
+    if unknown:
+        raise ProtocolError(
+            400,
+            f"<{unknown[0]}> is not a graph of this dataset, and this endpoint does not fetch "
+            f"remote graphs. List the graphs with: {_LIST_GRAPHS}",
+        )
+
+
+def _preflight() -> Response:
+    response = Response(status=204)
+    response.headers["Allow"] = ALLOWED_METHODS
+    response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+    response.headers["Access-Control-Allow-Headers"] = "Accept, Content-Type"
+    response.headers["Access-Control-Max-Age"] = "86400"
+    return response
+
+
+def endpoint_url() -> str:
+    """The public URL of ``/sparql``: from ``PUBLIC_URL`` if set, else from the request."""
+    public = current_app.config.get("PUBLIC_URL")
+    if public:
+        return str(public).rstrip("/") + "/sparql"
+    return url_for("sparql.endpoint", _external=True)
+
+
+def _service_description(format_param: str | None) -> Response:
+    offers = (*GRAPH_FORMATS, HTML)
+    fmt = _pick(offers, format_param)
+    if fmt is None:
+        raise _not_acceptable("the service description", offers, format_param)
+    store = state_of(current_app).store
+    if fmt is HTML:
+        body = render_template(
+            "sparql.html",
+            endpoint=endpoint_url(),
+            title=current_app.config["DATASET_TITLE"],
+            result_formats=[f.name for f in OFFERS[ResultKind.SOLUTIONS]],
+            graph_formats=[f.name for f in GRAPH_FORMATS],
+            max_rows=current_app.config["MAX_RESULT_ROWS"],
+        )
+        response = Response(body, status=200)
+    else:
+        graph = service_description(
+            endpoint_url(),
+            store.named_graphs(),
+            triples=store.triple_count(),
+            title=str(current_app.config["DATASET_TITLE"]),
+        )
+        response = Response(serialize_description(graph, fmt), status=200)
+    response.content_type = fmt.content_type
+    return response
