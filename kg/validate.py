@@ -126,9 +126,9 @@ def locate(data: Graph, node: Node | None) -> tuple[str | None, int | None, int 
     while node is not None and node not in seen:
         seen.add(node)
         if line is None and (v := data.value(node, QIKG.sourceLine)) is not None:
-            line = int(v)
+            line = int(str(v))
         if page is None and (v := data.value(node, QIKG.sourcePage)) is not None:
-            page = int(v)
+            page = int(str(v))
         if (f := data.value(node, QIKG.sourceFile)) is not None:
             return str(f), line, page
         node = next(

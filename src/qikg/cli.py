@@ -41,8 +41,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         data,
         host=args.host,
         port=args.port,
-        base_iri=args.base_iri,
         threads=args.threads,
+        config={"BASE_IRI": args.base_iri},
     )
     return 0
 
