@@ -128,7 +128,7 @@ def test_shapes_are_documented_and_have_a_severity() -> None:
     assert not undocumented
     severities = {s: graph.value(s, SH.severity) for s in shapes_with_targets()}
     warnings = {s for s, v in severities.items() if v == SH.Warning}
-    assert warnings == {SHAPES.ExcerptCuratedCodeShape}
+    assert warnings == {SHAPES.UncuratedCodeShape}
     assert all(v == SH.Violation for s, v in severities.items() if s not in warnings)
 
 
