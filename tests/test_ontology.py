@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from rdflib import OWL, RDF, RDFS, SKOS, XSD, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCTERMS
+from rdflib.namespace import DCTERMS, PROV, VANN
 
 from qikg import ontology
 from qikg.kg.iris import ONTOLOGY_IRI, QIKG
@@ -21,8 +21,6 @@ VOCAB = SHARED / "vocab"
 EXAMPLES = REPO / "ontology" / "examples"
 
 OA = Namespace("http://www.w3.org/ns/oa#")
-PROV = Namespace("http://www.w3.org/ns/prov#")
-VANN = Namespace("http://purl.org/vocab/vann/")
 
 # The vocabularies the ontology may reuse, with the file in ../shared/vocab defining each.
 EXTERNAL = {

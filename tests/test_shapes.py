@@ -10,7 +10,7 @@ from pathlib import Path
 import pyshacl
 import pytest
 from rdflib import RDF, XSD, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import SH
+from rdflib.namespace import PROV, SH
 
 from qikg import ontology
 from qikg.kg.iris import QIKG
@@ -20,7 +20,6 @@ VALID = sorted((EXAMPLES / "valid").glob("*.ttl"))
 INVALID = sorted((EXAMPLES / "invalid").glob("*.ttl"))
 SHAPES = Namespace(ontology.SHAPES_IRI + "#")
 OA = Namespace("http://www.w3.org/ns/oa#")
-PROV = Namespace("http://www.w3.org/ns/prov#")
 TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target)
 
 
