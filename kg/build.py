@@ -97,7 +97,9 @@ class BuildResult:
             f"{f.file[:40]:<40} {f.turns:>6} {f.excerpts:>9} {f.codes:>6} {f.warnings:>9}"
             for f in self.files
         ]
-        return "\n".join([head, *rows, f"{len(self.files)} file(s), {self.triples} triples -> {self.out}"])
+        return "\n".join(
+            [head, *rows, f"{len(self.files)} file(s), {self.triples} triples -> {self.out}"]
+        )
 
 
 def read_documents(paths: Sequence[Path], study: Study) -> list[Document]:
@@ -126,7 +128,9 @@ def build(
     codebook = codebook or default_codebook()
     paths = discover(inputs)
     if not paths:
-        raise ParseError(", ".join(map(str, inputs)), "no input files found", hint="pass .txt files")
+        raise ParseError(
+            ", ".join(map(str, inputs)), "no input files found", hint="pass .txt files"
+        )
     docs = read_documents(paths, study)
     builder = Builder(Iris(base, study.id), study, codebook)
     graphs = builder.graphs(docs)
@@ -156,7 +160,8 @@ def build(
             "triples": triples,
             "graphs": len(graphs),
             "inputs": [
-                {"file": p.name, "sha256": hashlib.sha256(p.read_bytes()).hexdigest()} for p in paths
+                {"file": p.name, "sha256": hashlib.sha256(p.read_bytes()).hexdigest()}
+                for p in paths
             ],
         }
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
@@ -180,23 +185,25 @@ def _summary(doc: Document, path: Path, reports: list[Report]) -> FileSummary:
 
 
 def _write(graphs: list[Graph], folder: Path) -> int:
-    """Write TriG, N-Quads and a Turtle merge of all graphs; return the triple count."""
-    from rdflib import Dataset
+    """Write N-Quads (sorted), TriG and a Turtle merge of all graphs; return the triple count."""
+    import pyoxigraph as ox
 
-    ds = Dataset()
-    merged = Graph()
+    lines: list[str] = []
+    prefixes: dict[str, str] = {}
     for g in graphs:
-        for prefix, ns in g.namespaces():
-            ds.bind(prefix, ns, override=False)
-            merged.bind(prefix, ns, override=False)
-        target = ds.graph(g.identifier)
-        for triple in g:
-            target.add(triple)
-            merged.add(triple)
-    ds.serialize(folder / DATASET_TRIG, format="trig")
-    ds.serialize(folder / DATASET_NQ, format="nquads")
-    merged.serialize(folder / DATASET_TTL, format="turtle")
-    return sum(len(g) for g in graphs)
+        name = f" <{g.identifier}> .\n"
+        lines.extend(
+            t[:-2] + name for t in g.serialize(format="nt").splitlines(keepends=True) if t.strip()
+        )
+        prefixes.update((p, str(ns)) for p, ns in g.namespaces() if p)
+    lines.sort()
+    nq = folder / DATASET_NQ
+    nq.write_text("".join(lines), encoding="utf-8")
+    quads = list(ox.parse(path=nq, format=ox.RdfFormat.N_QUADS))
+    ox.serialize(quads, folder / DATASET_TRIG, ox.RdfFormat.TRIG, prefixes=prefixes)
+    triples = list(dict.fromkeys(q.triple for q in quads))
+    ox.serialize(triples, folder / DATASET_TTL, ox.RdfFormat.TURTLE, prefixes=prefixes)
+    return len(lines)
 
 
 def _swap(new: Path, out: Path) -> None:

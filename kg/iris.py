@@ -5,8 +5,9 @@ All data IRIs hang below one configurable base (``https://w3id.org/qikg/`` by de
     {base}{study}                                   the study
     {base}{study}/interview/{n}                     an interview
     {base}{study}/interview/{n}/participant         its interviewee
-    {base}{study}/interview/{n}/interviewer/{k}     its interviewer k (``.../interviewer`` if unnumbered)
-    {base}{study}/interview/{n}/{doc}               a document: transcript, coding-{coder}, moderation-{moderator}
+    {base}{study}/interview/{n}/interviewer/{k}     interviewer k (unnumbered: ``.../interviewer``)
+    {base}{study}/interview/{n}/{doc}               a document: ``transcript``, ``coding-{coder}``
+                                                    or ``moderation-{moderator}``
     {base}{study}/interview/{n}/{doc}/turn/{t}      turn t (1-based)
     {base}{study}/interview/{n}/{doc}/turn/{t}/{p}  paragraph p of turn t
     {base}{study}/interview/{n}/{doc}/excerpt/{t}.{p}  the coded excerpt of that paragraph
@@ -60,7 +61,9 @@ class Iris:
         if not re.fullmatch(r"https?://[^\s<>\"{}|\\^`]+/", self.base):
             raise ValueError(f"base IRI must be an http(s) IRI ending in '/': {self.base!r}")
         if slug(self.study) != self.study:
-            raise ValueError(f"study id must be a lower-case slug such as 'cote2024': {self.study!r}")
+            raise ValueError(
+                f"study id must be a lower-case slug such as 'cote2024': {self.study!r}"
+            )
 
     @property
     def root(self) -> str:

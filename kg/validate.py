@@ -35,14 +35,15 @@ class Result:
     page: int | None
 
     def __str__(self) -> str:
-        where = self.file or "(no source file)"
+        where = self.file or "codebook or study description"
         if self.page is not None:
             where += f", page {self.page}"
         if self.line is not None:
             where += f", line {self.line}"
         value = f" (value {self.value})" if self.value else ""
         path = f" at {self.path}" if self.path else ""
-        return f"{self.severity}: {where}: {self.message}{value} [node {self.focus}{path}; shape {self.shape}]"
+        node = f"node {self.focus}{path}; shape {self.shape}"
+        return f"{self.severity}: {where}: {self.message}{value} [{node}]"
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,11 @@ def _results(results: Graph, data: Graph) -> Iterable[Result]:
     for node in results.subjects(RDF.type, SH.ValidationResult):
         focus = results.value(node, SH.focusNode)
         severity = results.value(node, SH.resultSeverity)
-        file, line, page = locate(data, focus)
+        value = results.value(node, SH.value)
+        # SPARQL constraints focus on the interview and name the node at fault as the value.
+        file, line, page = locate(data, value) if isinstance(value, URIRef) else (None, None, None)
+        if file is None:
+            file, line, page = locate(data, focus)
         messages = sorted(str(m) for m in results.objects(node, SH.resultMessage))
         yield Result(
             severity=str(severity).rsplit("#", 1)[-1] if severity else "Violation",
@@ -101,7 +106,7 @@ def _results(results: Graph, data: Graph) -> Iterable[Result]:
             path=_short(results.value(node, SH.resultPath)),
             message="; ".join(messages) or "constraint not met",
             shape=_short(results.value(node, SH.sourceShape)),
-            value=_short(results.value(node, SH.value)),
+            value=_short(value),
             file=file,
             line=line,
             page=page,
@@ -144,7 +149,10 @@ def locate(data: Graph, node: Node | None) -> tuple[str | None, int | None, int 
 
 def _owner(data: Graph, node: Node) -> Node | None:
     """The excerpt or target that points at a selector or target, for blank-free IRIs."""
-    for p in (URIRef("http://www.w3.org/ns/oa#hasSelector"), URIRef("http://www.w3.org/ns/oa#hasTarget")):
+    for p in (
+        URIRef("http://www.w3.org/ns/oa#hasSelector"),
+        URIRef("http://www.w3.org/ns/oa#hasTarget"),
+    ):
         owner = data.value(None, p, node)
         if owner is not None:
             return owner

@@ -21,10 +21,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, Response, request
-from qikg.kg.store import Store
 from werkzeug.exceptions import MethodNotAllowed
 
 from qikg.errors import ConfigError
+from qikg.kg.store import Store
 
 from . import pages, sparql
 from .state import EXTENSION_KEY, ServerState

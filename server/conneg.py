@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from qikg.kg.store import ResultKind
 from werkzeug.datastructures import MIMEAccept
+
+from qikg.kg.store import ResultKind
 
 
 @dataclass(frozen=True)

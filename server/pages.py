@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 
 from flask import Blueprint, current_app, render_template
+
 from qikg.kg.store import Store
 
 from .sparql import endpoint_url

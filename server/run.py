@@ -17,7 +17,8 @@ def open_dataset(data: Path) -> OxigraphStore:
     folder = data / STORE_DIR
     if not folder.is_dir():
         raise StoreError(
-            f"{data}: no store in this folder; build one first with 'qikg build INPUT... --out {data}'"
+            f"{data}: no store in this folder; "
+            f"build one first with 'qikg build INPUT... --out {data}'"
         )
     return OxigraphStore.open_read_only(folder)
 

@@ -31,9 +31,9 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
-from qikg.kg.store import QuerySyntaxError, ResultKind, Store, scan_query
 
 from qikg.errors import StoreError
+from qikg.kg.store import QuerySyntaxError, ResultKind, Store, scan_query
 
 from .conneg import (
     FORMAT_NAMES,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import Flask
+
 from qikg.kg.store import Store
 
 EXTENSION_KEY = "qikg"

@@ -7,10 +7,10 @@ import re
 from pathlib import Path
 
 import pytest
-from qikg.kg import catalogue as cat
-from qikg.kg.codebook import PHASES, default_codebook
 
 from qikg.errors import ParseError
+from qikg.kg import catalogue as cat
+from qikg.kg.codebook import PHASES, default_codebook
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 CODES_IN_PDFS = CORPUS / "derived" / "codes_in_pdfs.csv"

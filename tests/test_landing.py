@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
+
 from qikg.kg.store import OxigraphStore
 from qikg.server import create_app
 

@@ -15,6 +15,7 @@ from qikg.kg.readers import delve_text
 
 from .conftest import EXAMPLE
 
+END = b"\n\nCreated with the Delve Qualitative Analysis Tool\n"
 LABELS = {"Interviewer 1", "Interviewer 2", "Interviewee", "Unknown Speaker"}
 
 
@@ -60,7 +61,9 @@ def test_roles(doc):
     roles = Counter(t.role for t in doc.turns)
     text = EXAMPLE.read_text(encoding="utf-8").splitlines()
     assert roles[SpeakerRole.INTERVIEWEE] == text.count("Interviewee")
-    assert roles[SpeakerRole.INTERVIEWER] == text.count("Interviewer 1") + text.count("Interviewer 2")
+    assert roles[SpeakerRole.INTERVIEWER] == text.count("Interviewer 1") + text.count(
+        "Interviewer 2"
+    )
     assert roles[SpeakerRole.UNKNOWN] == text.count("Unknown Speaker") == 1
     numbers = {t.speaker_number for t in doc.turns if t.role is SpeakerRole.INTERVIEWER}
     assert numbers == {1, 2}
@@ -96,7 +99,11 @@ def test_distinct_codes_and_question_ids(doc):
     assert len(questions) == 22
     assert not codes & questions
     assert all(re.fullmatch(r"Q\d+(\.\d+)*", q) for q in questions)
-    assert {"Model-Evaluation-issues [ME]", "ML-pipeline-issues [MLP]", "Data-low-quantity-fix"} <= codes
+    assert {
+        "Model-Evaluation-issues [ME]",
+        "ML-pipeline-issues [MLP]",
+        "Data-low-quantity-fix",
+    } <= codes
 
 
 def test_speech_comes_back_exactly(doc):
@@ -107,15 +114,22 @@ def test_speech_comes_back_exactly(doc):
 
 def test_page_split_paragraphs_are_joined(doc):
     texts = [p.text for p in doc.paragraphs]
-    joined = [t for t in texts if "sorry on demand or things like that. We had a few projects in NLP" in t]
+    joined = [
+        t for t in texts if "sorry on demand or things like that. We had a few projects in NLP" in t
+    ]
     assert len(joined) == 1
     assert any("So school calendars, we need to figure a way" in t for t in texts)
     assert not any(t.startswith("had a few projects") for t in texts)
 
 
 def test_paragraph_after_codes_continues_the_turn(doc):
-    turn = next(t for t in doc.turns if any(p.text.startswith("not in depth?") for p in t.paragraphs))
-    assert [p.text[:22] for p in turn.paragraphs] == ["not in depth? I'd say.", "I would say no, not re"]
+    turn = next(
+        t for t in doc.turns if any(p.text.startswith("not in depth?") for p in t.paragraphs)
+    )
+    assert [p.text[:22] for p in turn.paragraphs] == [
+        "not in depth? I'd say.",
+        "I would say no, not re",
+    ]
     assert all(p.question_ids == ("Q7.3",) for p in turn.paragraphs)
 
 
@@ -133,9 +147,17 @@ def test_lines_point_into_the_file(doc):
         (b"", 1, "empty"),
         (b"Hello world\n\nfoo\n", 1, "not a Delve text export"),
         (b"Interview 3 - Amin\n\nInterviewee\n\nHello\n", 5, "truncated"),
-        (b"Interview 3 - Amin\n\nInterviewee\n\nCaf\xe9\n\nCreated with the Delve Qualitative Analysis Tool\n", 5, "UTF-8"),
+        (
+            b"Interview 3 - Amin\n\nInterviewee\n\nCaf\xe9" + END,
+            5,
+            "UTF-8",
+        ),
         (b"Interview 3\n\nCreated with the Delve Qualitative Analysis Tool\n", 1, "no speech"),
-        (b"Interview 3\n\nInterviewee\n\nInterviewer 1\n\nHi\n\nCreated with the Delve Qualitative Analysis Tool\n", 3, "not by speech"),
+        (
+            b"Interview 3\n\nInterviewee\n\nInterviewer 1\n\nHi" + END,
+            3,
+            "not by speech",
+        ),
     ],
 )
 def test_bad_input_names_file_and_line(data, line, words):
@@ -159,12 +181,16 @@ def test_any_input_parses_or_raises_parse_error(data):
 @settings(max_examples=200, deadline=1000)
 @given(
     st.lists(
-        st.sampled_from(["Interviewee", "Interviewer 1", "Some speech.", "more words", "MM-drift", "Q1", ""]),
+        st.sampled_from(
+            ["Interviewee", "Interviewer 1", "Some speech.", "more words", "MM-drift", "Q1", ""]
+        ),
         max_size=30,
     )
 )
 def test_structured_noise_parses_or_raises_parse_error(blocks):
-    data = "\n\n".join(["Interview 9 - X", *blocks, "Created with the Delve Qualitative Analysis Tool"])
+    data = "\n\n".join(
+        ["Interview 9 - X", *blocks, "Created with the Delve Qualitative Analysis Tool"]
+    )
     try:
         doc = delve_text.read(data.encode(), "noise.txt")
     except ParseError:

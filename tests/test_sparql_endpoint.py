@@ -16,11 +16,11 @@ from urllib.parse import quote
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from qikg.server import create_app
 from rdflib import Graph, Literal, Namespace, URIRef
 from werkzeug.test import TestResponse
 
 from qikg.errors import ConfigError
+from qikg.server import create_app
 
 from .test_store import (
     CODING_GRAPH,

@@ -9,6 +9,9 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from rdflib import Graph, Literal, URIRef
+
+from qikg.errors import StoreError
 from qikg.kg.store import (
     OxigraphStore,
     QuerySyntaxError,
@@ -17,9 +20,6 @@ from qikg.kg.store import (
     limit_result,
     scan_query,
 )
-from rdflib import Graph, Literal, URIRef
-
-from qikg.errors import StoreError
 
 S = "https://w3id.org/qikg/cote2024"
 QIKG = "https://w3id.org/qikg/ontology#"

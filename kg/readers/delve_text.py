@@ -30,7 +30,9 @@ FORMAT = "delve-text"
 FOOTER = re.compile(r"Created with the Delve Qualitative Analysis Tool\b.*")
 TITLE = re.compile(r"Interview\s*(\d+)\s*(?:-\s*(.+?))?\s*")
 SPEAKER = re.compile(r"(?:Interviewer|Interviewee|Unknown Speaker|Speaker)\s*\d*", re.I)
-CODE = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)+(?: \[[A-Za-z]+\])?|[A-Za-z]+ \[[A-Za-z]+\]")
+CODE = re.compile(
+    r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)+(?: \[[A-Za-z]+\])?|[A-Za-z]+ \[[A-Za-z]+\]"
+)
 
 
 @dataclass
@@ -48,7 +50,10 @@ class _Para:
 
     def freeze(self) -> Paragraph:
         return Paragraph(
-            text=self.text, line=self.line, codes=tuple(self.codes), question_ids=tuple(self.questions)
+            text=self.text,
+            line=self.line,
+            codes=tuple(self.codes),
+            question_ids=tuple(self.questions),
         )
 
 
@@ -119,7 +124,9 @@ def read(data: bytes, source: str) -> Document:
         )
     turns = _turns(blocks[1:-1], source)
     if not turns:
-        raise ParseError(source, "no speech found between the title and the closing line", line=title.line)
+        raise ParseError(
+            source, "no speech found between the title and the closing line", line=title.line
+        )
     return Document(
         source=source,
         format=FORMAT,
@@ -148,7 +155,8 @@ def _turns(blocks: list[_Block], source: str) -> list[_Turn]:
             if turns and not turns[-1].paragraphs:
                 raise ParseError(
                     source,
-                    f"speaker label {turns[-1].label!r} is followed by another label, not by speech",
+                    f"speaker label {turns[-1].label!r} is followed by another label, "
+                    "not by speech",
                     line=turns[-1].line,
                 )
             turns.append(_Turn(text, block.line))
@@ -167,5 +175,7 @@ def _turns(blocks: list[_Block], source: str) -> list[_Turn]:
                 paras.append(_Para(text, block.line))
             previous = "para"
     if turns and not turns[-1].paragraphs:
-        raise ParseError(source, f"speaker label {turns[-1].label!r} has no speech", line=turns[-1].line)
+        raise ParseError(
+            source, f"speaker label {turns[-1].label!r} has no speech", line=turns[-1].line
+        )
     return turns
