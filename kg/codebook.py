@@ -112,9 +112,13 @@ def parse_table(text: str, source: str = "codebook.csv") -> Codebook:
         kind = row.get("kind", "")
         phases = tuple((row.get("phases") or "").split())
         if kind not in KINDS:
-            raise ParseError(source, f"unknown kind {kind!r}; use one of {', '.join(KINDS)}", line=line)
+            raise ParseError(
+                source, f"unknown kind {kind!r}; use one of {', '.join(KINDS)}", line=line
+            )
         if bad := [p for p in phases if p not in PHASES]:
-            raise ParseError(source, f"unknown phase {bad[0]!r}; use {', '.join(PHASES)}", line=line)
+            raise ParseError(
+                source, f"unknown phase {bad[0]!r}; use {', '.join(PHASES)}", line=line
+            )
         entries.append(
             CodeInfo(
                 notation=row["notation"],

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from rdflib import RDF, RDFS, XSD, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, PROV, SKOS
 
-from .codebook import CodeInfo, Codebook
+from .codebook import Codebook, CodeInfo
 from .iris import QIKG, Iris
 from .model import Document, DocumentKind, Paragraph, SpeakerRole
 from .study import Study
@@ -98,8 +98,11 @@ class Builder:
         if doc.printed:
             g.add((d, QIKG.printedOn, Literal(doc.printed, datatype=XSD.dateTime)))
 
-        paragraphs = [(t, p, para) for t, turn in enumerate(doc.turns, 1) for p, para in
-                      enumerate(turn.paragraphs, 1)]
+        paragraphs = [
+            (t, p, para)
+            for t, turn in enumerate(doc.turns, 1)
+            for p, para in enumerate(turn.paragraphs, 1)
+        ]
         for t, turn in enumerate(doc.turns, 1):
             node = self.iris.turn(doc, t)
             g.add((node, RDF.type, QIKG.Turn))
@@ -213,7 +216,11 @@ class Builder:
         }
         for k in sorted(numbers, key=lambda n: -1 if n is None else n):
             who = self.iris.interviewer(number, k)
-            label = f"Interviewer {k} of interview {number}" if k else f"Interviewer of interview {number}"
+            label = (
+                f"Interviewer {k} of interview {number}"
+                if k
+                else f"Interviewer of interview {number}"
+            )
             g.add((node, QIKG.interviewer, who))
             g.add((who, RDF.type, QIKG.Interviewer))
             g.add((who, RDFS.label, Literal(label, lang="en")))

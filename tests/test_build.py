@@ -41,7 +41,12 @@ def test_trig_holds_one_graph_per_document_and_the_store_matches(built):
     names = sorted(str(g.identifier) for g in ds.graphs() if len(g))
     s = "https://w3id.org/qikg/cote2024"
     assert names == sorted(
-        [f"{s}/graph", f"{s}/codebook/graph", f"{s}/interview/3/graph", f"{s}/interview/3/moderation-amin/graph"]
+        [
+            f"{s}/graph",
+            f"{s}/codebook/graph",
+            f"{s}/interview/3/graph",
+            f"{s}/interview/3/moderation-amin/graph",
+        ]
     )
     store = OxigraphStore.open_read_only(built / "store")
     assert sorted(store.named_graphs()) == names
@@ -94,7 +99,9 @@ def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 def test_cli_build_prints_the_table(tmp_path):
     done = run_cli("build", str(EXAMPLE), "--out", "ds", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    row = next(line for line in done.stdout.splitlines() if line.startswith("Interview 3 - Amin.txt"))
+    row = next(
+        line for line in done.stdout.splitlines() if line.startswith("Interview 3 - Amin.txt")
+    )
     assert row.split()[-4:] == ["152", "103", "18", "0"]
 
 

@@ -129,10 +129,13 @@ def test_families_and_mitigations_are_typed(merged):
 def test_excerpt_links_codes_question_and_quote(merged):
     # Block at line 128 of the example: a paragraph coded Data-low-quality, Data-wrong-format, Q1.
     lines = EXAMPLE.read_text(encoding="utf-8").splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith("And again, it's a high level view"))
+    start = next(
+        i for i, line in enumerate(lines) if line.startswith("And again, it's a high level view")
+    )
     assert lines[start + 2 : start + 7] == ["Data-low-quality", "", "Data-wrong-format", "", "Q1"]
     x = next(
-        s for s in merged.subjects(RDF.type, QIKG.CodedExcerpt)
+        s
+        for s in merged.subjects(RDF.type, QIKG.CodedExcerpt)
         if str(merged.value(s, QIKG.quote)).startswith("And again, it's a high level view")
     )
     assert set(merged.objects(x, QIKG.hasCode)) == {

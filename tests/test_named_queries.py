@@ -59,8 +59,12 @@ def test_issue_evidence_matches_an_independent_count(store):
     assert next(r for r in got if r["notation"] == "MM-drift")["excerpts"] == "10"
     # Families, mitigations and notes are not quality issues.
     notations = {r["notation"] for r in got}
-    assert not notations & {"Data-issues", "Model-Evaluation-issues [ME]", "Data-low-quantity-fix",
-                            "how-to-evaluate-model"}
+    assert not notations & {
+        "Data-issues",
+        "Model-Evaluation-issues [ME]",
+        "Data-low-quantity-fix",
+        "how-to-evaluate-model",
+    }
 
 
 def test_issue_evidence_is_ranked(store):

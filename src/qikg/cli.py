@@ -57,7 +57,9 @@ def parser() -> argparse.ArgumentParser:
     b = sub.add_parser("build", help="convert, validate and write a dataset")
     b.add_argument("inputs", nargs="+", type=Path, help="input files or folders")
     b.add_argument("--out", type=Path, required=True, help="dataset folder to write")
-    b.add_argument("--base-iri", default=DEFAULT_BASE, help="base IRI of the data (default %(default)s)")
+    b.add_argument(
+        "--base-iri", default=DEFAULT_BASE, help="base IRI of the data (default %(default)s)"
+    )
     b.set_defaults(func=cmd_build)
 
     s = sub.add_parser("serve", help="serve a built dataset (the bundled example by default)")
@@ -65,7 +67,9 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--host", default="127.0.0.1", help="address to listen on (default %(default)s)")
     s.add_argument("--port", type=int, default=8000, help="port (default %(default)s)")
     s.add_argument("--threads", type=int, default=4, help="worker threads (default %(default)s)")
-    s.add_argument("--base-iri", default=DEFAULT_BASE, help="base IRI of the data (default %(default)s)")
+    s.add_argument(
+        "--base-iri", default=DEFAULT_BASE, help="base IRI of the data (default %(default)s)"
+    )
     s.set_defaults(func=cmd_serve)
     return p
 
@@ -76,8 +80,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except ValidationFailure as exc:
-        print(f"qikg: the data does not conform to the shapes ({exc.violations} violation(s)):",
-              file=sys.stderr)
+        print(
+            f"qikg: the data does not conform to the shapes ({exc.violations} violation(s)):",
+            file=sys.stderr,
+        )
         print(exc.report, file=sys.stderr)
         return exc.exit_code
     except QikgError as exc:
