@@ -35,7 +35,9 @@ def serve(
     import waitress
 
     app = create_app(open_dataset(data), config or {})
+    server = waitress.create_server(app, host=host, port=port, threads=threads, ident="qikg")
+    bound = server.effective_port  # type: ignore[union-attr]
     shown = f"[{host}]" if ":" in host else host
-    print(f"Landing page:    http://{shown}:{port}/", flush=True)
-    print(f"SPARQL endpoint: http://{shown}:{port}/sparql", flush=True)
-    waitress.serve(app, host=host, port=port, threads=threads, ident="qikg")
+    print(f"Landing page:    http://{shown}:{bound}/", flush=True)
+    print(f"SPARQL endpoint: http://{shown}:{bound}/sparql", flush=True)
+    server.run()
