@@ -6,34 +6,37 @@ replaced in one rename, so a failed build never leaves a half-written dataset be
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import Graph
+from rdflib import Graph, Literal, URIRef
 
 from qikg import __version__
-from qikg.errors import ParseError, ValidationFailure
+from qikg.errors import ParseError, PrivacyFailure, UnsupportedInput, ValidationFailure
 
+from .audit import Finding, Policy, audit, default_policy
 from .codebook import Codebook, default_codebook
-from .graph import Builder
+from .evidence import anchor_document, redact_document, redact_text
+from .graph import Builder, Context, SourceRecord
 from .iris import DEFAULT_BASE, Iris
-from .model import Document
-from .readers import delve_text
+from .model import Document, DocumentKind
+from .participants import ProfileValue, default_participants, locate
+from .sources import Skipped, Source, discover, read_source
 from .study import Study, default_study
 from .validate import Report, validate
 
-Reader = Callable[[bytes, str], Document]
 DATASET_TRIG = "dataset.trig"
 DATASET_NQ = "dataset.nq"
 DATASET_TTL = "dataset.ttl"
 MANIFEST = "build.json"
 STORE_DIR = "store"
+PREFERENCE = {"delve-pdf": 0, "delve-text": 1, "transcript": 2}
+"""Which file a document's turns come from when several files hold the same document."""
 
 
 def example_inputs() -> list[Path]:
@@ -44,33 +47,6 @@ def example_inputs() -> list[Path]:
     return sorted(Path(str(p)) for p in folder.iterdir() if p.name.endswith(".txt"))
 
 
-def reader_for(path: Path, data: bytes) -> Reader:
-    """Choose the reader for one input file, by its content."""
-    head = data[:4096].lstrip(b"\xef\xbb\xbf\r\n\t ")
-    if path.suffix.lower() == ".txt" and head.startswith(b"Interview"):
-        return delve_text.read
-    raise ParseError(
-        path.name,
-        "not a supported input: expected a Delve text export starting with a title such as "
-        "'Interview 3 - Amin'",
-        line=1,
-        hint="pass Delve text exports (.txt)",
-    )
-
-
-def discover(inputs: Iterable[Path]) -> list[Path]:
-    """The input files: files as given, folders searched for ``.txt`` files."""
-    found: list[Path] = []
-    for item in inputs:
-        if item.is_dir():
-            found.extend(sorted(p for p in item.rglob("*.txt") if p.is_file()))
-        elif item.is_file():
-            found.append(item)
-        else:
-            raise ParseError(str(item), "no such file or folder", hint="check the path")
-    return found
-
-
 @dataclass
 class FileSummary:
     """One row of the build table."""
@@ -79,7 +55,9 @@ class FileSummary:
     turns: int
     excerpts: int
     codes: int
+    unanchored: int | None = None
     warnings: int = 0
+    note: str = ""
 
 
 @dataclass
@@ -90,27 +68,57 @@ class BuildResult:
     triples: int
     files: list[FileSummary]
     reports: list[Report] = field(default_factory=list)
+    unanchored: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    errors: list[ParseError] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
 
     def table(self) -> str:
-        head = f"{'file':<40} {'turns':>6} {'excerpts':>9} {'codes':>6} {'warnings':>9}"
-        rows = [
-            f"{f.file[:40]:<40} {f.turns:>6} {f.excerpts:>9} {f.codes:>6} {f.warnings:>9}"
-            for f in self.files
-        ]
-        return "\n".join(
-            [head, *rows, f"{len(self.files)} file(s), {self.triples} triples -> {self.out}"]
+        """The per-file table printed by ``qikg build``."""
+        head = (
+            f"{'file':<42} {'turns':>6} {'excerpts':>9} {'codes':>6} "
+            f"{'unanchored':>11} {'warnings':>9}  note"
         )
+        rows = []
+        for f in self.files:
+            un = "-" if f.unanchored is None else str(f.unanchored)
+            rows.append(
+                f"{f.file[:42]:<42} {f.turns:>6} {f.excerpts:>9} {f.codes:>6} "
+                f"{un:>11} {f.warnings:>9}  {f.note}".rstrip()
+            )
+        tail = f"{len(self.files)} file(s), {self.triples} triples -> {self.out}"
+        if self.skipped:
+            tail += f"; {len(self.skipped)} other file(s) skipped"
+        if self.errors:
+            tail += f"; {len(self.errors)} file(s) failed"
+        return "\n".join([head, *rows, tail])
 
 
-def read_documents(paths: Sequence[Path], study: Study) -> list[Document]:
-    """Read every input; the study description says what kind each document is."""
-    docs = []
-    for path in paths:
-        data = path.read_bytes()
-        doc = reader_for(path, data)(data, path.name)
-        kind = study.document_kind(path.name) or doc.kind
-        docs.append(replace(doc, kind=kind))
-    return docs
+def read_sources(
+    inputs: Sequence[Path], study: Study, *, keep_going: bool = False
+) -> tuple[list[Source], list[Skipped], list[ParseError]]:
+    """Read every input file; a folder's files of no supported format are skipped."""
+    found, skipped = discover(inputs)
+    sources: list[Source] = []
+    errors: list[ParseError] = []
+    for path, named in found:
+        try:
+            sources.append(read_source(path, study))
+        except UnsupportedInput as exc:
+            if named:
+                raise
+            skipped.append(Skipped(path, exc.message))
+        except ParseError as exc:
+            if not keep_going:
+                raise
+            errors.append(exc)
+    if not sources:
+        raise ParseError(
+            ", ".join(map(str, inputs)),
+            "no input files found",
+            hint="pass Delve text exports, plain transcripts or Delve prints, or folders of them",
+        )
+    return sources, skipped, errors
 
 
 def build(
@@ -120,32 +128,44 @@ def build(
     base: str = DEFAULT_BASE,
     study: Study | None = None,
     codebook: Codebook | None = None,
+    policy: Policy | None = None,
+    participants: list[ProfileValue] | None = None,
+    keep_going: bool = False,
 ) -> BuildResult:
     """Build the dataset of ``inputs`` into ``out``; raise on bad input or invalid data."""
     from .store import OxigraphStore
 
     study = study or default_study()
     codebook = codebook or default_codebook()
-    paths = discover(inputs)
-    if not paths:
-        raise ParseError(
-            ", ".join(map(str, inputs)), "no input files found", hint="pass .txt files"
-        )
-    docs = read_documents(paths, study)
-    builder = Builder(Iris(base, study.id), study, codebook)
+    policy = policy or default_policy()
+    participants = default_participants() if participants is None else participants
+    sources, skipped, errors = read_sources(inputs, study, keep_going=keep_going)
+    iris = Iris(base, study.id)
+    docs, context, notes = _prepare(sources, iris, policy, participants)
+    builder = Builder(iris, study, codebook, context)
     graphs = builder.graphs(docs)
+    findings = audit(_literals(graphs), policy)
+    open_findings = [f for f in findings if f.status == "open"]
+    if open_findings:
+        raise PrivacyFailure(open_findings)
     codebook_graph = graphs[1]
     by_id = {g.identifier: g for g in graphs}
     reports = []
     for number in sorted({d.interview for d in docs}):
-        unit = [by_id[builder.iris.interview_graph(number)]]
-        unit += [by_id[builder.iris.document_graph(d)] for d in docs if d.interview == number]
+        unit = [by_id[iris.interview_graph(number)]]
+        unit += [by_id[iris.document_graph(d)] for d in docs if d.interview == number]
         reports.append(validate(unit, codebook_graph))
     failed = [r for rep in reports for r in rep.violations]
     if failed:
         raise ValidationFailure("\n".join(str(r) for r in failed), len(failed))
 
-    summaries = [_summary(d, path, reports) for d, path in zip(docs, paths, strict=True)]
+    unanchored = [
+        f"{d.source}: turn {t}, paragraph {p}, span {k}"
+        for d in docs
+        for (t, p, k), a in sorted(context.anchors.get(iris.document(d), {}).items())
+        if a is None
+    ]
+    summaries = [_summary(s, iris, context, reports, notes.get(s.path, "")) for s in sources]
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
@@ -159,28 +179,81 @@ def build(
             "study": study.id,
             "triples": triples,
             "graphs": len(graphs),
-            "inputs": [
-                {"file": p.name, "sha256": hashlib.sha256(p.read_bytes()).hexdigest()}
-                for p in paths
-            ],
+            "inputs": [{"file": s.path.name, "sha256": s.sha256} for s in sources],
+            "skipped": [{"file": str(k.path), "reason": k.reason} for k in skipped],
+            "failed": [str(e) for e in errors],
+            "unanchored": unanchored,
         }
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         _swap(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return BuildResult(out, triples, summaries, reports)
+    return BuildResult(out, triples, summaries, reports, unanchored, skipped, errors, findings)
 
 
-def _summary(doc: Document, path: Path, reports: list[Report]) -> FileSummary:
-    paras = doc.paragraphs
-    warnings = sum(1 for rep in reports for r in rep.warnings if r.file == path.name)
+def _prepare(
+    sources: list[Source], iris: Iris, policy: Policy, participants: list[ProfileValue]
+) -> tuple[list[Document], Context, dict[Path, str]]:
+    """One document per document IRI, redacted, with anchors, provenance and profiles."""
+    context = Context()
+    notes: dict[Path, str] = {}
+    groups: dict[URIRef, list[Source]] = {}
+    for s in sources:
+        groups.setdefault(iris.document(s.document), []).append(s)
+    docs: list[Document] = []
+    for d, group in groups.items():
+        group.sort(key=lambda s: (PREFERENCE.get(s.document.format, 9), not _coded(s), s.path.name))
+        first = group[0]
+        for other in group[1:]:
+            notes[other.path] = f"same document as {first.path.name}: evidence counted once"
+        context.sources[d] = [SourceRecord(s.path.name, s.sha256, s.document.format) for s in group]
+        red = redact_document(first.document, policy)
+        context.redactions[d] = len(red.replacements)
+        docs.append(red.document)
+        if first.text is not None:
+            text, pairs = redact_text(first.text, policy)
+            context.transcripts[first.document.interview] = (red.document, text)
+            context.redactions[d] = len(pairs)
+    for doc in docs:
+        canonical = context.transcripts.get(doc.interview)
+        if canonical is not None and doc.kind is not DocumentKind.TRANSCRIPT:
+            context.anchors[iris.document(doc)] = anchor_document(doc, canonical[1])
+    for value in participants:
+        transcript = context.transcripts.get(value.interview)
+        if transcript is None:
+            continue
+        texts = [t.text for t in transcript[0].turns]
+        found = locate(value.quote, texts)
+        turn = None if found is None else found + 1
+        context.profiles.setdefault(value.interview, []).append((value, turn))
+    docs.sort(key=lambda d: (d.interview, str(iris.document(d))))
+    return docs, context, notes
+
+
+def _coded(s: Source) -> bool:
+    return any(p.coded for p in s.document.paragraphs)
+
+
+def _literals(graphs: list[Graph]) -> list[tuple[str, str]]:
+    """Every literal of the graphs with its location ``subject predicate``, for the audit."""
+    return [(f"{s} {p}", str(o)) for g in graphs for s, p, o in g if isinstance(o, Literal)]
+
+
+def _summary(
+    s: Source, iris: Iris, context: Context, reports: list[Report], note: str
+) -> FileSummary:
+    paras = s.document.paragraphs
+    warnings = sum(1 for rep in reports for r in rep.warnings if r.file == s.path.name)
+    anchors = context.anchors.get(iris.document(s.document))
     return FileSummary(
-        file=path.name,
-        turns=len(doc.turns),
+        file=s.path.name,
+        turns=len(s.document.turns),
         excerpts=sum(1 for p in paras if p.coded),
         codes=len({c for p in paras for c in p.codes}),
+        unanchored=None if anchors is None or note else sum(a is None for a in anchors.values()),
         warnings=warnings,
+        note=note,
     )
 
 

@@ -7,14 +7,19 @@ graph never counts a fact twice.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rdflib import RDF, RDFS, XSD, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, PROV, SKOS
 
+from qikg import __version__
+
+from .anchor import Anchor, prefix_suffix
 from .codebook import Codebook, CodeInfo
+from .evidence import SpanKey
 from .iris import QIKG, Iris
 from .model import Document, DocumentKind, Paragraph, SpeakerRole
+from .participants import ProfileValue
 from .study import Study
 
 OA = Namespace("http://www.w3.org/ns/oa#")
@@ -51,6 +56,36 @@ DOC_CLASS = {
 }
 
 
+SOFTWARE = URIRef("https://w3id.org/qikg/software")
+"""The qikg software, agent of every import activity."""
+
+
+@dataclass(frozen=True)
+class SourceRecord:
+    """A file a document was read from."""
+
+    file: str
+    sha256: str
+    format: str
+
+
+@dataclass
+class Context:
+    """What the build knows beyond the documents themselves.
+
+    ``sources`` by document IRI (the first is the file its turns come from); ``anchors`` of
+    each coded document's quotes in the interview's transcript; ``transcripts`` the canonical
+    text of each interview's plain transcript; ``redactions`` counted per document;
+    ``profiles`` of participants with the transcript turn (1-based) each value comes from.
+    """
+
+    sources: dict[URIRef, list[SourceRecord]] = field(default_factory=dict)
+    anchors: dict[URIRef, dict[SpanKey, Anchor | None]] = field(default_factory=dict)
+    transcripts: dict[int, tuple[Document, str]] = field(default_factory=dict)
+    redactions: dict[URIRef, int] = field(default_factory=dict)
+    profiles: dict[int, list[tuple[ProfileValue, int | None]]] = field(default_factory=dict)
+
+
 def _int(n: int) -> Literal:
     return Literal(n, datatype=XSD.positiveInteger)
 
@@ -70,6 +105,7 @@ class Builder:
     iris: Iris
     study: Study
     codebook: Codebook
+    context: Context = field(default_factory=Context)
 
     def language(self, doc: Document) -> str:
         listed = self.study.interviews.get(doc.interview, {}).get("language")
@@ -96,7 +132,12 @@ class Builder:
         if doc.delve_id:
             g.add((d, QIKG.delveTranscriptId, Literal(doc.delve_id)))
         if doc.printed:
-            g.add((d, QIKG.printedOn, Literal(doc.printed, datatype=XSD.dateTime)))
+            printed = doc.printed + ":00" if len(doc.printed) == 16 else doc.printed
+            g.add((d, QIKG.printedOn, Literal(printed, datatype=XSD.dateTime)))
+        self._provenance(g, doc, d)
+        if kind is DocumentKind.TRANSCRIPT and doc.interview in self.context.transcripts:
+            text = self.context.transcripts[doc.interview][1]
+            g.add((d, QIKG.fullText, Literal(text, lang=lang)))
 
         paragraphs = [
             (t, p, para)
@@ -128,6 +169,27 @@ class Builder:
                 after = paragraphs[i + 1][2].text if i + 1 < len(paragraphs) else ""
                 self._excerpt(g, doc, t, p, para, before, after, person, lang)
         return g
+
+    def _provenance(self, g: Graph, doc: Document, d: URIRef) -> None:
+        """The files the document was read from, with checksums, and the import activity."""
+        records = self.context.sources.get(d) or [SourceRecord(doc.source, "", doc.format)]
+        activity = URIRef(f"{d}/import")
+        g.add((d, PROV.wasGeneratedBy, activity))
+        g.add((activity, RDF.type, PROV.Activity))
+        g.add((activity, PROV.wasAssociatedWith, SOFTWARE))
+        g.add((activity, QIKG.softwareVersion, Literal(__version__)))
+        for k, rec in enumerate(records, 1):
+            node = URIRef(f"{d}/source/{k}")
+            g.add((d, PROV.wasDerivedFrom, node))
+            g.add((activity, PROV.used, node))
+            g.add((node, RDF.type, QIKG.SourceFile))
+            g.add((node, QIKG.fileName, Literal(rec.file)))
+            g.add((node, QIKG.sourceFormat, Literal(rec.format)))
+            if rec.sha256:
+                g.add((node, QIKG.sha256, Literal(rec.sha256)))
+        count = self.context.redactions.get(d, 0)
+        if count:
+            g.add((activity, QIKG.redactions, Literal(count, datatype=XSD.nonNegativeInteger)))
 
     def _place(self, g: Graph, node: URIRef, line: int | None, page: int | None) -> None:
         if line is not None:
@@ -189,6 +251,35 @@ class Builder:
                 g.add((selector, OA.prefix, Literal(pre[-CONTEXT_CHARS:], lang=lang)))
             if post:
                 g.add((selector, OA.suffix, Literal(post[:CONTEXT_CHARS], lang=lang)))
+            self._anchor(g, doc, x, target, (t, p, k), lang)
+
+    def _anchor(
+        self, g: Graph, doc: Document, x: URIRef, target: URIRef, key: SpanKey, lang: str
+    ) -> None:
+        """Where the quote sits in the interview's plain transcript, when it was found."""
+        found = self.context.anchors.get(self.iris.document(doc), {}).get(key)
+        if found is None or doc.interview not in self.context.transcripts:
+            return
+        transcript, text = self.context.transcripts[doc.interview]
+        node = URIRef(f"{target}/transcript")
+        position = URIRef(f"{node}/position")
+        quote = URIRef(f"{node}/quote")
+        g.add((x, OA.hasTarget, node))
+        g.add((node, RDF.type, OA.SpecificResource))
+        g.add((node, OA.hasSource, self.iris.document(transcript)))
+        g.add((node, QIKG.anchorMethod, Literal(found.method)))
+        g.add((node, OA.hasSelector, position))
+        g.add((node, OA.hasSelector, quote))
+        g.add((position, RDF.type, OA.TextPositionSelector))
+        g.add((position, OA.start, Literal(found.start, datatype=XSD.nonNegativeInteger)))
+        g.add((position, OA.end, Literal(found.end, datatype=XSD.nonNegativeInteger)))
+        pre, post = prefix_suffix(text, found.start, found.end, CONTEXT_CHARS)
+        g.add((quote, RDF.type, OA.TextQuoteSelector))
+        g.add((quote, OA.exact, Literal(text[found.start : found.end], lang=lang)))
+        if pre:
+            g.add((quote, OA.prefix, Literal(pre, lang=lang)))
+        if post:
+            g.add((quote, OA.suffix, Literal(post, lang=lang)))
 
     # --------------------------------------------------------------- interviews
     def interview_graph(self, number: int, docs: Iterable[Document]) -> Graph:
@@ -214,6 +305,7 @@ class Builder:
         numbers = {
             t.speaker_number for d in docs for t in d.turns if t.role is SpeakerRole.INTERVIEWER
         }
+        self._profile(g, number, participant)
         for k in sorted(numbers, key=lambda n: -1 if n is None else n):
             who = self.iris.interviewer(number, k)
             label = (
@@ -225,6 +317,20 @@ class Builder:
             g.add((who, RDF.type, QIKG.Interviewer))
             g.add((who, RDFS.label, Literal(label, lang="en")))
         return g
+
+    def _profile(self, g: Graph, number: int, participant: URIRef) -> None:
+        """The participant's curated profile, each value pointing at the turn it rests on."""
+        transcript = self.context.transcripts.get(number)
+        for k, (value, turn) in enumerate(self.context.profiles.get(number, []), 1):
+            node = URIRef(f"{participant}/profile/{k}")
+            g.add((participant, QIKG.profileValue, node))
+            g.add((node, RDF.type, QIKG.ProfileValue))
+            g.add((node, QIKG.profileField, Literal(value.field)))
+            g.add((node, RDF.value, Literal(value.value, lang="en")))
+            if value.note:
+                g.add((node, SKOS.editorialNote, Literal(value.note, lang="en")))
+            if transcript is not None and turn is not None:
+                g.add((node, QIKG.evidence, self.iris.turn(transcript[0], turn)))
 
     # ---------------------------------------------------------- codebook, study
     def codebook_graph(self, written: Iterable[str], questions: Iterable[str]) -> Graph:

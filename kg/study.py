@@ -36,6 +36,8 @@ class Study:
     guides: dict[str, str] = field(default_factory=dict)
     interviews: dict[int, dict[str, str]] = field(default_factory=dict)
     documents: dict[str, dict[str, str]] = field(default_factory=dict)
+    folders: dict[str, str] = field(default_factory=dict)
+    """Folder name (lower case) to document kind, for files the study does not list."""
 
     def interview(self, number: int) -> InterviewInfo:
         entry = self.interviews.get(number, {})
@@ -59,6 +61,11 @@ def parse(text: str, source: str = "study.toml") -> Study:
         s = data["study"]
         kinds = {k.value for k in DocumentKind}
         documents = {name: dict(v) for name, v in data.get("documents", {}).items()}
+        for name, kind in data.get("folders", {}).items():
+            if kind not in kinds:
+                raise ParseError(
+                    source, f"folder {name!r}: kind must be one of {', '.join(sorted(kinds))}"
+                )
         for name, entry in documents.items():
             if entry.get("kind") not in kinds:
                 raise ParseError(
@@ -77,6 +84,7 @@ def parse(text: str, source: str = "study.toml") -> Study:
             guides={k: v.get("label", k) for k, v in data.get("guides", {}).items()},
             interviews={int(k): dict(v) for k, v in data.get("interviews", {}).items()},
             documents=documents,
+            folders={k.lower(): v for k, v in data.get("folders", {}).items()},
         )
     except KeyError as exc:
         raise ParseError(source, f"missing key {exc.args[0]!r} in [study]") from None

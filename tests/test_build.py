@@ -80,14 +80,16 @@ def test_violation_fails_and_keeps_the_previous_dataset(tmp_path):
 
 
 def test_bad_input_names_file_and_line_and_writes_nothing(tmp_path):
-    bad = tmp_path / "notes.txt"
-    bad.write_text("Some notes\n\nthat are not a Delve export\n")
+    bad = tmp_path / "Interview 9.txt"
+    bad.write_text("Some notes\n\nthat are neither a Delve export nor a transcript\n")
     out = tmp_path / "ds"
     with pytest.raises(ParseError) as info:
         build([bad], out)
-    assert info.value.file == "notes.txt"
+    assert info.value.file == "Interview 9.txt"
     assert info.value.line == 1
+    assert "no speaker label" in info.value.message
     assert not out.exists()
+    assert list(tmp_path.iterdir()) == [bad]
 
 
 def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -102,7 +104,7 @@ def test_cli_build_prints_the_table(tmp_path):
     row = next(
         line for line in done.stdout.splitlines() if line.startswith("Interview 3 - Amin.txt")
     )
-    assert row.split()[-4:] == ["152", "103", "18", "0"]
+    assert row.split()[-5:] == ["152", "103", "18", "-", "0"]
 
 
 def test_cli_reports_bad_input_without_traceback(tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 class QikgError(Exception):
@@ -33,6 +34,10 @@ class ParseError(QikgError):
         return f"{text} ({self.hint})" if self.hint else text
 
 
+class UnsupportedInput(ParseError):
+    """The file is not of the format its reader reads (not merely malformed)."""
+
+
 class ShapesError(QikgError):
     """The SHACL shapes or the ontology themselves could not be loaded."""
 
@@ -48,6 +53,23 @@ class ValidationFailure(QikgError):
         super().__init__(report)
         self.report = report
         self.violations = violations
+
+
+class PrivacyFailure(QikgError):
+    """The built dataset holds personal data the privacy policy neither accepts nor redacts."""
+
+    exit_code = 6
+
+    def __init__(self, findings: list[Any]) -> None:
+        lines = [f"{f.kind} {f.match!r} in {f.location}" for f in findings[:50]]
+        more = f"\n... and {len(findings) - 50} more" if len(findings) > 50 else ""
+        super().__init__(
+            f"refusing to publish: {len(findings)} finding(s) of personal data neither accepted "
+            "nor redacted by the privacy policy (add a [redact] rule or an [[accept]] rule):\n"
+            + "\n".join(lines)
+            + more
+        )
+        self.findings = findings
 
 
 class ConfigError(QikgError):
