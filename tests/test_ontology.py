@@ -21,6 +21,7 @@ VOCAB = SHARED / "vocab"
 EXAMPLES = REPO / "ontology" / "examples"
 
 OA = Namespace("http://www.w3.org/ns/oa#")
+STUDY = "https://w3id.org/qikg/cote2024"
 
 # The vocabularies the ontology may reuse, with the file in ../shared/vocab defining each.
 EXTERNAL = {
@@ -62,6 +63,14 @@ CLASSES = [
     "QualityDimension",
     "InterviewGuide",
     "GuideQuestion",
+    "QuestionWording",
+    "Catalogue",
+    "CatalogueIssue",
+    "QualityIssueEvidence",
+    "MitigationEvidence",
+    "MaintenanceEvidence",
+    "ReliabilityEvidence",
+    "IntervieweeEvidence",
 ]
 OBJECT_PROPERTIES = [
     "partOfStudy",
@@ -84,6 +93,12 @@ OBJECT_PROPERTIES = [
     "usesCodebook",
     "codedBy",
     "moderatedBy",
+    "inDimension",
+    "hasWording",
+    "evidenceOfPhase",
+    "evidenceOfDimension",
+    "saidBy",
+    "discussesCode",
 ]
 DATATYPE_PROPERTIES = [
     "interviewNumber",
@@ -99,6 +114,7 @@ DATATYPE_PROPERTIES = [
     "questionIdAsWritten",
     "delveTranscriptId",
     "printedOn",
+    "questionText",
 ]
 ROLES = ["RoleInterviewer", "RoleInterviewee", "RoleUnknown"]
 PHASES = [
@@ -109,6 +125,14 @@ PHASES = [
     "PhaseModelDeployment",
     "PhaseModelMaintenance",
     "PhaseCrossCutting",
+]
+DIMENSIONS = [
+    "DimensionEvaluability",
+    "DimensionExplainability",
+    "DimensionDebuggability",
+    "DimensionEfficiency",
+    "DimensionMaintainability",
+    "DimensionReliability",
 ]
 CURATED_KINDS = [
     "QualityIssue",
@@ -153,8 +177,8 @@ def test_module_exposes_files_and_cached_graphs() -> None:
 def test_header() -> None:
     graph = ontology.ontology_graph()
     onto = URIRef(ONTOLOGY_IRI)
-    assert graph.value(onto, OWL.versionIRI) == URIRef(ONTOLOGY_IRI + "/0.1.0")
-    assert graph.value(onto, OWL.versionInfo) == Literal("0.1.0")
+    assert graph.value(onto, OWL.versionIRI) == URIRef(ONTOLOGY_IRI + "/0.2.0")
+    assert graph.value(onto, OWL.versionInfo) == Literal("0.2.0")
     assert graph.value(onto, DCTERMS.license) == URIRef("https://spdx.org/licenses/MIT")
     assert graph.value(onto, DCTERMS.creator) == Literal("The qikg authors")
     assert graph.value(onto, VANN.preferredNamespacePrefix) == Literal("qikg")
@@ -175,7 +199,10 @@ def test_header() -> None:
         (CLASSES, OWL.Class),
         (OBJECT_PROPERTIES, OWL.ObjectProperty),
         (DATATYPE_PROPERTIES, OWL.DatatypeProperty),
-        (ROLES + PHASES + ["MLPhaseScheme"], OWL.NamedIndividual),
+        (
+            ROLES + PHASES + DIMENSIONS + ["MLPhaseScheme", "QualityDimensionScheme"],
+            OWL.NamedIndividual,
+        ),
     ],
 )
 def test_terms_of_the_data_are_declared(names: list[str], kind: URIRef) -> None:
@@ -211,6 +238,8 @@ def test_every_qikg_term_in_the_data_shape_is_declared() -> None:
         (QIKG.Codebook, SKOS.ConceptScheme),
         (QIKG.MLPhase, SKOS.Concept),
         (QIKG.QualityDimension, SKOS.Concept),
+        (QIKG.CatalogueIssue, SKOS.Concept),
+        (QIKG.Catalogue, SKOS.ConceptScheme),
         *[(QIKG[kind], QIKG.Code) for kind in [*CURATED_KINDS, "UncuratedCode"]],
     ],
 )
@@ -228,6 +257,7 @@ def test_class_hierarchy_reuses_w3c_vocabularies(term: URIRef, parent: URIRef) -
         (QIKG.interviewee, PROV.wasAssociatedWith),
         (QIKG.interviewer, PROV.wasAssociatedWith),
         (QIKG.hasCode, OA.hasBody),
+        (QIKG.inDimension, SKOS.broader),
     ],
 )
 def test_property_hierarchy_reuses_w3c_vocabularies(term: URIRef, parent: URIRef) -> None:
@@ -252,6 +282,14 @@ def disjoint_sets(graph: Graph) -> list[set[URIRef]]:
         {QIKG[k] for k in CURATED_KINDS},
         {QIKG.Transcript, QIKG.Coding, QIKG.ModeratedCoding},
         {QIKG.Turn, QIKG.Paragraph, QIKG.Document},
+        {
+            QIKG.Code,
+            QIKG.MLPhase,
+            QIKG.QualityDimension,
+            QIKG.GuideQuestion,
+            QIKG.CatalogueIssue,
+            QIKG.QuestionWording,
+        },
     ],
 )
 def test_disjoint_classes(classes: set[URIRef]) -> None:
@@ -271,9 +309,35 @@ def test_named_individuals() -> None:
         assert (QIKG[phase], RDF.type, QIKG.MLPhase) in graph
         assert (QIKG[phase], SKOS.inScheme, QIKG.MLPhaseScheme) in graph
         assert graph.value(QIKG[phase], SKOS.prefLabel) is not None
-    # Every phase or role in the ontology is one of these: none is missing from the lists.
+    # Every phase, dimension or role in the ontology is one of these: none is missing.
     assert set(graph.subjects(RDF.type, QIKG.MLPhase)) == {QIKG[p] for p in PHASES}
     assert set(graph.subjects(RDF.type, QIKG.SpeakerRole)) == {QIKG[r] for r in ROLES}
+    assert set(graph.subjects(RDF.type, QIKG.QualityDimension)) == {QIKG[d] for d in DIMENSIONS}
+
+
+@pytest.mark.parametrize("name", PHASES + DIMENSIONS)
+def test_phases_and_dimensions_are_skos_concepts_with_definitions(name: str) -> None:
+    graph = ontology.ontology_graph()
+    scheme = QIKG.MLPhaseScheme if name.startswith("Phase") else QIKG.QualityDimensionScheme
+    assert (QIKG[name], SKOS.inScheme, scheme) in graph
+    assert (QIKG[name], SKOS.topConceptOf, scheme) in graph
+    (label,) = graph.objects(QIKG[name], SKOS.prefLabel)
+    (definition,) = graph.objects(QIKG[name], SKOS.definition)
+    assert isinstance(label, Literal) and label.language == "en"
+    assert isinstance(definition, Literal) and definition.language == "en"
+    assert str(definition).endswith(".")
+
+
+def test_dimensions_are_those_of_the_catalogue() -> None:
+    """The six dimensions of kg/data/dimensions.csv, named Dimension + their label."""
+    from qikg.kg.catalogue import load_catalogue
+
+    dimensions, _ = load_catalogue()
+    graph = ontology.ontology_graph()
+    for dimension in dimensions:
+        node = QIKG["Dimension" + dimension.label]
+        assert (node, RDF.type, QIKG.QualityDimension) in graph
+        assert str(graph.value(node, SKOS.prefLabel)) == dimension.label.lower()
 
 
 # ---- the *-violation.rq checks
@@ -303,6 +367,15 @@ DEFECTS: dict[str, Callable[[Graph], object]] = {
         (URIRef(ONTOLOGY_IRI), DCTERMS.modified, Literal("2001-01-01", datatype=XSD.date))
     ),
     "concept-scheme-violation.rq": _drop(QIKG.PhaseModelTraining, SKOS.inScheme),
+    "ontology-header-violation.rq": lambda g: g.add(
+        (URIRef(ontology.ALIGNMENTS_IRI + "headless"), RDF.type, OWL.Ontology)
+    ),
+    "data-term-undefined-violation.rq": lambda g: g.add(
+        (URIRef(STUDY + "/interview/3"), QIKG.heldOn, Literal("2022-05-01"))
+    ),
+    "data-iri-pattern-violation.rq": lambda g: g.add((URIRef(STUDY), RDF.type, QIKG.Study)).add(
+        (URIRef(STUDY + "/interview/03"), RDF.type, QIKG.Interview)
+    ),
 }
 
 
@@ -315,6 +388,66 @@ def test_check_reports_a_planted_defect(name: str) -> None:
     graph = ontology_copy()
     DEFECTS[name](graph)
     assert run_check(graph, name)
+
+
+# ---- the checks over a built dataset
+
+
+@pytest.fixture(scope="module")
+def example_store(tmp_path_factory: pytest.TempPathFactory) -> object:
+    """The bundled example built, with the ontology and alignment modules, in one store."""
+    import pyoxigraph as ox
+
+    from qikg.kg.build import build, example_inputs
+
+    out = tmp_path_factory.mktemp("example") / "dataset"
+    build(example_inputs(), out)
+    store = ox.Store()
+    store.load(path=out / "dataset.nq", format=ox.RdfFormat.N_QUADS)
+    for graph in (ontology.ontology_graph(), ontology.alignments_graph()):
+        store.load(graph.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
+    return store
+
+
+def store_check(store: object, name: str) -> list[object]:
+    (check,) = [c for c in ontology.checks() if c.name == name]
+    return list(store.query(check.read_text(encoding="utf-8"), use_default_graph_as_union=True))  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("name", [c.name for c in ontology.checks()])
+def test_check_finds_nothing_in_the_built_example(example_store: object, name: str) -> None:
+    assert store_check(example_store, name) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "triple"),
+    [
+        (
+            "data-iri-pattern-violation.rq",
+            f"<{STUDY}/interview/3/moderation-amin/turn/007> a <{QIKG}Turn> .",
+        ),
+        (
+            "data-iri-pattern-violation.rq",
+            f"<{STUDY}/interview/3/Moderation-Amin> a <{QIKG}ModeratedCoding> .",
+        ),
+        ("data-term-undefined-violation.rq", f'<{STUDY}/interview/3> <{QIKG}heldOn> "May" .'),
+        ("data-term-undefined-violation.rq", f"<{STUDY}/interview/3> a <{QIKG}Conversation> ."),
+        ("concept-scheme-violation.rq", f"<{STUDY}/code/unlisted> a <{QIKG}QualityIssue> ."),
+    ],
+)
+def test_check_reports_a_defect_planted_in_the_built_example(
+    example_store: object, name: str, triple: str
+) -> None:
+    import pyoxigraph as ox
+
+    store: ox.Store = example_store  # type: ignore[assignment]
+    planted = list(ox.parse(triple.encode(), format=ox.RdfFormat.TURTLE))
+    store.extend(planted)
+    try:
+        assert store_check(store, name)
+    finally:
+        for quad in planted:
+            store.remove(quad)
 
 
 # ---- external vocabularies (offline copies in ../shared/vocab)
