@@ -13,9 +13,9 @@ Dataset semantics of :meth:`Store.query`:
 * a query's own ``FROM`` / ``FROM NAMED`` clauses are honoured (pyoxigraph's union mode would
   otherwise ignore them). They are only ever resolved against graphs of the store.
 
-The scanner at the end of this module (:func:`scan_query`) reads just enough of a query to know
-its form, its dataset clause and whether it contains ``SERVICE``; the endpoint uses it to refuse
-queries that would make pyoxigraph open network connections.
+A store can also say how to open itself again in another process (:meth:`Store.reopener`): the
+endpoint runs queries in worker processes that it can stop when a query runs too long.
+The query scanner (:func:`scan_query`) lives in :mod:`qikg.kg.sparql_scan`.
 """
 
 from __future__ import annotations
@@ -23,16 +23,16 @@ from __future__ import annotations
 import enum
 import io
 import os
-import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Protocol, cast, runtime_checkable
-from urllib.parse import urljoin
 
 import pyoxigraph as ox
 
 from qikg.errors import StoreError
+
+from .sparql_scan import QueryScan, scan_query
 
 __all__ = [
     "GRAPH_MEDIA_TYPES",
@@ -42,8 +42,10 @@ __all__ = [
     "QueryResult",
     "QueryScan",
     "QuerySyntaxError",
+    "ReadOnlyOpener",
     "ResultKind",
     "Store",
+    "StoreOpener",
     "limit_result",
     "scan_query",
     "serialize_result",
@@ -142,6 +144,39 @@ class Store(Protocol):
     def triple_count(self) -> int:
         """The number of statements (quads) in the store."""
         ...
+
+    def reopener(self) -> StoreOpener | None:
+        """How another process opens this same store for reading, or ``None`` if it cannot
+        (a store in memory)."""
+        ...
+
+
+@runtime_checkable
+class StoreOpener(Protocol):
+    """A picklable callable that opens a store, for worker processes.
+
+    ``needs_network`` is false when the store is local: the worker may then forbid itself any
+    network access before opening it.
+    """
+
+    @property
+    def needs_network(self) -> bool: ...
+
+    def __call__(self) -> Store: ...
+
+
+@dataclass(frozen=True)
+class ReadOnlyOpener:
+    """Opens the on-disk Oxigraph store at ``path`` read-only."""
+
+    path: Path
+
+    @property
+    def needs_network(self) -> bool:
+        return False
+
+    def __call__(self) -> OxigraphStore:
+        return OxigraphStore.open_read_only(self.path)
 
 
 class OxigraphStore:
@@ -277,6 +312,10 @@ class OxigraphStore:
             return len(self._native())
         except OSError as err:
             raise StoreError(f"cannot count the statements: {err}") from err
+
+    def reopener(self) -> ReadOnlyOpener | None:
+        """A read-only opener of the same folder; ``None`` for a store in memory."""
+        return None if self.path is None else ReadOnlyOpener(self.path)
 
 
 # -- results -----------------------------------------------------------------------------------
@@ -426,143 +465,3 @@ def _named_node(iri: str) -> ox.NamedNode:
         return ox.NamedNode(iri)
     except ValueError as err:
         raise StoreError(f"not a valid graph IRI: {iri!r} ({err})") from err
-
-
-# -- a scanner for SPARQL queries ----------------------------------------------------------------
-
-_TOKEN = re.compile(
-    r"""
-      (?P<ws>\s+)
-    | (?P<comment>\#[^\n\r]*)
-    | (?P<string>
-          '''(?:[^'\\]|\\.|'(?!''))*'''
-        | \"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
-        | '(?:[^'\\\n\r]|\\.)*'
-        | "(?:[^"\\\n\r]|\\.)*"
-      )
-    | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-    | (?P<var>[?$]\w*)
-    | (?P<bnode>_:[\w.\-]*)
-    | (?P<lang>@[A-Za-z]+(?:-{1,2}[A-Za-z0-9]+)*)
-    | (?P<pname>(?:[^\W\d_][\w.\-]*)?:(?:[\w:%.\-]|\\[_~.\-!$&'()*+,;=/?\#@%])*)
-    | (?P<word>[^\W\d][\w\-]*)
-    | (?P<other>.)
-    """,
-    re.VERBOSE | re.DOTALL,
-)
-_FORMS = frozenset({"SELECT", "CONSTRUCT", "DESCRIBE", "ASK"})
-_UPDATE_KEYWORDS = frozenset(
-    {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"}
-)
-
-
-@dataclass(frozen=True)
-class QueryScan:
-    """What :func:`scan_query` found in a query text.
-
-    ``form`` is ``SELECT``, ``CONSTRUCT``, ``DESCRIBE``, ``ASK`` or ``None`` if the text does not
-    start like a query; ``is_update`` if it starts like a SPARQL Update; ``uses_service`` if the
-    keyword ``SERVICE`` occurs anywhere outside strings, IRIs and comments; the ``FROM`` and
-    ``FROM NAMED`` IRIs, resolved against ``BASE`` and ``PREFIX``; ``unresolved_from`` holds the
-    text of any ``FROM`` target that could not be resolved.
-    """
-
-    form: str | None = None
-    is_update: bool = False
-    uses_service: bool = False
-    from_graphs: tuple[str, ...] = ()
-    from_named_graphs: tuple[str, ...] = ()
-    unresolved_from: tuple[str, ...] = field(default=())
-
-    @property
-    def has_dataset_clause(self) -> bool:
-        return bool(self.from_graphs or self.from_named_graphs or self.unresolved_from)
-
-
-def _tokens(sparql: str) -> Iterator[tuple[str, str]]:
-    """Significant tokens of a query as ``(kind, text)``; whitespace and comments skipped."""
-    for match in _TOKEN.finditer(sparql):
-        kind = match.lastgroup
-        assert kind is not None
-        if kind not in ("ws", "comment"):
-            yield kind, match.group()
-
-
-def scan_query(sparql: str) -> QueryScan:
-    """Read a query's form, its dataset clause and any ``SERVICE``, without parsing it fully.
-
-    Strings, IRIs, comments, variables, prefixed names and language tags are single tokens, so
-    ``"SERVICE"``, ``<http://x/SERVICE>``, ``# SERVICE``, ``?service`` or ``ex:service`` are
-    not mistaken for the keyword.
-    """
-    tokens = list(_tokens(sparql))
-    base: str | None = None
-    prefixes: dict[str, str] = {}
-    form: str | None = None
-    is_update = False
-    uses_service = False
-    from_graphs: list[str] = []
-    from_named: list[str] = []
-    unresolved: list[str] = []
-
-    def resolve(kind: str, text: str) -> str | None:
-        if kind == "iri":
-            iri = text[1:-1]
-            if re.match(r"[A-Za-z][A-Za-z0-9+.\-]*:", iri):
-                return iri
-            return urljoin(base, iri) if base else None
-        if kind == "pname":
-            prefix, _, local = text.partition(":")
-            if prefix not in prefixes:
-                return None
-            local = re.sub(r"\\(.)", r"\1", local.rstrip("."))
-            return prefixes[prefix] + local
-        return None
-
-    i = 0
-    in_prologue = True
-    while i < len(tokens):
-        kind, text = tokens[i]
-        upper = text.upper() if kind == "word" else ""
-        if in_prologue and upper == "BASE" and i + 1 < len(tokens):
-            base = resolve(*tokens[i + 1]) or base
-            i += 2
-            continue
-        if in_prologue and upper == "PREFIX" and i + 2 < len(tokens):
-            name_kind, name = tokens[i + 1]
-            if name_kind == "pname" and name.endswith(":"):
-                iri = resolve(*tokens[i + 2])
-                if iri is not None:
-                    prefixes[name[:-1]] = iri
-            i += 3
-            continue
-        if in_prologue:
-            in_prologue = False
-            if upper in _FORMS:
-                form = upper
-            elif upper in _UPDATE_KEYWORDS:
-                is_update = True
-        if upper == "SERVICE":
-            uses_service = True
-        elif upper == "FROM":
-            j = i + 1
-            named = j < len(tokens) and tokens[j][0] == "word" and tokens[j][1].upper() == "NAMED"
-            if named:
-                j += 1
-            target = tokens[j] if j < len(tokens) else ("other", "")
-            iri = resolve(*target)
-            if iri is None:
-                unresolved.append(target[1])
-            else:
-                (from_named if named else from_graphs).append(iri)
-            i = j + 1
-            continue
-        i += 1
-    return QueryScan(
-        form=form,
-        is_update=is_update,
-        uses_service=uses_service,
-        from_graphs=tuple(from_graphs),
-        from_named_graphs=tuple(from_named),
-        unresolved_from=tuple(unresolved),
-    )

@@ -52,7 +52,10 @@ OFFERS: dict[ResultKind, tuple[Format, ...]] = {
     ResultKind.GRAPH: GRAPH_FORMATS,
 }
 
-# The ``format`` / ``output`` parameter: short names, each meaning one format per kind of answer.
+# The ``format`` / ``output`` / ``results`` parameters: short names, each meaning one format per
+# kind of answer (rows and booleans, then triples). SPARQLWrapper sends its own names (``n3``,
+# ``rdf+xml``, ``json-ld``) in all three parameters, sometimes with the media type as a second
+# value.
 _NAMES: dict[str, tuple[Format | None, Format | None]] = {
     "json": (JSON, JSONLD),
     "xml": (XML, RDFXML),
@@ -60,21 +63,29 @@ _NAMES: dict[str, tuple[Format | None, Format | None]] = {
     "tsv": (TSV, None),
     "turtle": (None, TURTLE),
     "ttl": (None, TURTLE),
+    "n3": (None, TURTLE),
     "ntriples": (None, NTRIPLES),
     "nt": (None, NTRIPLES),
     "n-triples": (None, NTRIPLES),
     "jsonld": (None, JSONLD),
     "json-ld": (None, JSONLD),
     "rdfxml": (None, RDFXML),
+    "rdf+xml": (None, RDFXML),
     "rdf": (None, RDFXML),
     "html": (None, None),
 }
 FORMAT_NAMES = ("json", "xml", "csv", "tsv", "turtle", "ntriples", "jsonld", "rdfxml")
 """The short names documented for the ``format`` parameter."""
+FORMAT_PARAMETERS = ("format", "output", "results")
+"""The request parameters that name an answer format (all mean the same)."""
 
 
 class UnknownFormat(ValueError):
     """A ``format`` parameter that names no format at all."""
+
+
+class ConflictingFormats(ValueError):
+    """Several ``format`` values that name different formats for the same answer."""
 
 
 def _by_media_type(value: str, offers: Sequence[Format]) -> Format | None:
@@ -85,26 +96,37 @@ def _by_media_type(value: str, offers: Sequence[Format]) -> Format | None:
     return None
 
 
-def choose(offers: Sequence[Format], accept: MIMEAccept, format_param: str | None) -> Format | None:
+def _by_parameter(value: str, offers: Sequence[Format]) -> Format | None:
+    value = value.strip().lower()
+    if "/" in value:
+        return _by_media_type(value, offers)
+    if value not in _NAMES:
+        raise UnknownFormat(value)
+    if HTML in offers and value == "html":
+        return HTML
+    for candidate in _NAMES[value]:
+        if candidate is not None and candidate in offers:
+            return candidate
+    return None
+
+
+def choose(
+    offers: Sequence[Format], accept: MIMEAccept, format_values: Sequence[str] = ()
+) -> Format | None:
     """The format to answer in, or ``None`` when nothing offered fits the request.
 
-    A ``format`` parameter (short name or media type) wins over the Accept header. Without an
-    Accept header, the first offer is taken. Ties in quality go to the earlier offer.
-    Raises :class:`UnknownFormat` for a parameter that names no known format.
+    ``format`` parameter values (short names or media types) win over the Accept header; several
+    values may be given as long as those naming an offered format name the same one. Without
+    an Accept header, the first offer is taken. Ties in quality go to the earlier offer.
+    Raises :class:`UnknownFormat` for a value that names no known format, and
+    :class:`ConflictingFormats` for values naming different offered formats.
     """
-    if format_param:
-        value = format_param.strip().lower()
-        if "/" in value:
-            return _by_media_type(value, offers)
-        if value not in _NAMES:
-            raise UnknownFormat(value)
-        if HTML in offers and value == "html":
-            return HTML
-        results, graph = _NAMES[value]
-        for candidate in (results, graph):
-            if candidate is not None and candidate in offers:
-                return candidate
-        return None
+    if format_values:
+        found = {_by_parameter(value, offers) for value in format_values}
+        offered = {fmt for fmt in found if fmt is not None}
+        if len(offered) > 1:
+            raise ConflictingFormats(", ".join(sorted(f.media_type for f in offered)))
+        return offered.pop() if offered else None
     if not accept:
         return offers[0] if offers else None
     candidates = [fmt.media_type for fmt in offers]

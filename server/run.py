@@ -1,15 +1,28 @@
-"""Run the service under a production WSGI server (waitress) over a built dataset."""
+"""Run the service under a production WSGI server (waitress) over a built dataset or RDF files."""
 
 from __future__ import annotations
 
+import signal
+import sys
+import tempfile
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
-from qikg.errors import StoreError
+import pyoxigraph as ox
+
+from qikg.errors import ConfigError, StoreError
 from qikg.kg.build import STORE_DIR
 from qikg.kg.store import OxigraphStore
 
-from . import create_app
+from . import close_app, create_app
+from .state import state_of
+
+__all__ = ["graph_option", "load_rdf_files", "open_data", "open_dataset", "serve"]
+
+_QUAD_FORMATS = (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS)
+_EXTENSIONS = ".ttl, .nt, .n3, .rdf, .jsonld, .trig or .nq"
 
 
 def open_dataset(data: Path) -> OxigraphStore:
@@ -23,21 +36,141 @@ def open_dataset(data: Path) -> OxigraphStore:
     return OxigraphStore.open_read_only(folder)
 
 
-def serve(
-    data: Path,
+def graph_option(text: str) -> tuple[str, Path]:
+    """Read a ``--graph IRI=FILE`` option (split at the last ``=``)."""
+    iri, sep, file = text.rpartition("=")
+    if not sep or not iri or not file:
+        raise ConfigError(
+            f"--graph {text!r}: write it as IRI=FILE, e.g. http://example.org/g=a.ttl"
+        )
+    try:
+        ox.NamedNode(iri)
+    except ValueError as err:
+        raise ConfigError(f"--graph {text!r}: {iri!r} is not a valid graph IRI ({err})") from err
+    return iri, Path(file)
+
+
+def _format_of(path: Path) -> ox.RdfFormat:
+    suffix = path.suffix.lstrip(".").lower()
+    fmt = ox.RdfFormat.from_extension(suffix) if suffix else None
+    if fmt is None:
+        raise StoreError(
+            f"{path}: cannot tell the RDF format from the extension {path.suffix or '(none)'!r}; "
+            f"name the file with {_EXTENSIONS}"
+        )
+    return fmt
+
+
+def load_rdf_files(
+    files: Sequence[Path], graphs: Mapping[str, Path] | None = None, *, into: Path
+) -> OxigraphStore:
+    """Load RDF files into a new on-disk store at ``into``; return it opened read-only.
+
+    Quad files (TriG, N-Quads) keep their graph names; triples of a file named in ``graphs``
+    (graph IRI -> file) go into that graph, those of other triple files into the default graph
+    (which queries see as part of the union of all graphs). Each file is checked (it exists, its
+    format is known from its extension, ``graphs`` only names triple files) before any is read;
+    every error names the file.
+    """
+    graph_of: dict[Path, str] = {}
+    for iri, file in (graphs or {}).items():
+        if file in graph_of and graph_of[file] != iri:
+            raise ConfigError(f"{file}: given to --graph twice ({graph_of[file]} and {iri})")
+        graph_of[file] = iri
+    order = list(dict.fromkeys([*files, *graph_of]))
+    if not order:
+        raise ConfigError("no RDF file given to serve")
+    formats: dict[Path, ox.RdfFormat] = {}
+    for file in order:
+        if not file.is_file():
+            what = "is a folder" if file.is_dir() else "does not exist"
+            raise StoreError(f"{file}: {what}; give RDF files (or one dataset folder alone)")
+        formats[file] = _format_of(file)
+        if file in graph_of and formats[file] in _QUAD_FORMATS:
+            raise ConfigError(
+                f"{file}: a {formats[file].name} file names its own graphs; --graph is for "
+                "files of triples (Turtle, N-Triples, RDF/XML, JSON-LD, N3)"
+            )
+    store = OxigraphStore(into)
+    try:
+        for file in order:
+            if formats[file] in _QUAD_FORMATS:
+                store.load_dataset(file)
+            else:
+                store.load_file(file, graph=graph_of.get(file))
+    finally:
+        store.close()
+    return OxigraphStore.open_read_only(into)
+
+
+def open_data(
+    paths: Sequence[Path],
+    graphs: Mapping[str, Path] | None = None,
     *,
+    workdir: Path,
+) -> OxigraphStore:
+    """The store to serve: one folder is a dataset built by ``qikg build``; files (and
+    ``graphs``) are loaded into a new store under ``workdir`` (see :func:`load_rdf_files`)."""
+    folders = [p for p in paths if p.is_dir()]
+    if folders:
+        if len(paths) > 1 or graphs:
+            raise ConfigError(
+                f"{folders[0]}: a folder is a dataset built by 'qikg build' and is served alone; "
+                "give either that one folder or RDF files"
+            )
+        return open_dataset(folders[0])
+    return load_rdf_files(paths, graphs, into=workdir / STORE_DIR)
+
+
+def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(0)
+
+
+def serve(
+    data: Path | Sequence[Path],
+    *,
+    graphs: Mapping[str, Path] | None = None,
     host: str = "127.0.0.1",
     port: int = 8000,
     threads: int = 4,
     config: dict[str, Any] | None = None,
 ) -> None:
-    """Serve ``data`` on ``host:port`` until interrupted; print the URLs it answers on."""
+    """Serve ``data`` (a dataset folder, or RDF files) on ``host:port`` until interrupted;
+    print the URLs it answers on once it is listening."""
     import waitress
 
-    app = create_app(open_dataset(data), config or {})
-    server = waitress.create_server(app, host=host, port=port, threads=threads, ident="qikg")
-    bound = server.effective_port  # type: ignore[union-attr]
-    shown = f"[{host}]" if ":" in host else host
-    print(f"Landing page:    http://{shown}:{bound}/", flush=True)
-    print(f"SPARQL endpoint: http://{shown}:{bound}/sparql", flush=True)
-    server.run()
+    paths = [data] if isinstance(data, Path) else list(data)
+    with tempfile.TemporaryDirectory(prefix="qikg-serve-") as work:
+        store = open_data(paths, graphs, workdir=Path(work))
+        app = create_app(store, config or {})
+        previous = signal.signal(signal.SIGTERM, _stop_on_sigterm)
+        try:
+            server = waitress.create_server(
+                app,
+                host=host,
+                port=port,
+                threads=threads,
+                ident="qikg",
+                max_request_body_size=app.config["MAX_CONTENT_LENGTH"],
+            )
+            bound = server.effective_port  # type: ignore[union-attr]
+            shown = f"[{host}]" if ":" in host else host
+            runner = state_of(app).runner
+            limit = (
+                f"{runner.timeout_s:g} s per query"
+                if runner.timeout_s is not None
+                else "no time limit (queries run in-process)"
+            )
+            print(
+                f"Serving {store.triple_count()} statements in {len(store.named_graphs())} "
+                f"named graphs; {limit}, at most {app.config['MAX_RESULT_ROWS']} rows.",
+                flush=True,
+            )
+            print(f"Landing page:    http://{shown}:{bound}/", flush=True)
+            print(f"SPARQL endpoint: http://{shown}:{bound}/sparql", flush=True)
+            server.run()
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+            close_app(app)
+            store.close()
+            sys.stdout.flush()

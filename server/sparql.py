@@ -7,18 +7,24 @@ browsers).
 
 Answers: SELECT and ASK as SPARQL JSON, XML, CSV or TSV; CONSTRUCT and DESCRIBE as Turtle,
 N-Triples, JSON-LD or RDF/XML. The Accept header is read with its q-values; a ``format`` (or
-``output``) parameter overrides it.
+``output``, ``results``) parameter overrides it.
 
 Limits and refusals:
 
+* a query runs at most ``QUERY_TIMEOUT_S`` seconds, then is stopped and answered with 503
+  (``Retry-After``); 503 also when every query worker stayed busy that long.
 * at most ``MAX_RESULT_ROWS`` rows (SELECT) or triples (CONSTRUCT, DESCRIBE) are sent; every
   such answer carries ``X-Qikg-Row-Limit: <limit>``. A longer answer is cut, never silently: it
   then also carries ``X-Qikg-Truncated: true``. Page with ``ORDER BY`` and ``LIMIT``/``OFFSET``
   to get the rest. Both headers are exposed to scripts of other origins.
-* a query longer than ``MAX_QUERY_BYTES`` (UTF-8) is refused with 413.
-* the endpoint is read-only: SPARQL Update is refused with 403.
-* nothing remote is ever fetched: ``SERVICE`` is refused (403), and ``FROM``, ``FROM NAMED``,
-  ``default-graph-uri`` and ``named-graph-uri`` must name graphs of this dataset (else 400).
+* a query longer than ``MAX_QUERY_BYTES`` (UTF-8) or a body over ``MAX_CONTENT_LENGTH`` is
+  refused with 413.
+* the endpoint is read-only: SPARQL Update (``LOAD`` included) is refused with 403.
+* nothing remote is ever fetched: ``SERVICE`` is refused (403) before the query runs, and
+  ``FROM`` / ``FROM NAMED`` must name graphs of this dataset (else 400). ``default-graph-uri``
+  and ``named-graph-uri`` naming graphs the dataset does not hold are taken as empty graphs, as
+  the W3C protocol tests expect, and never handed to the store: the answer lists them in
+  ``X-Qikg-Unknown-Graphs``.
 
 Every error is plain text saying what is wrong and how to fix it. Responses allow any origin
 (CORS, no credentials).
@@ -33,27 +39,32 @@ from urllib.parse import parse_qsl
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
 from qikg.errors import StoreError
-from qikg.kg.store import QuerySyntaxError, ResultKind, Store, scan_query
+from qikg.kg.sparql_scan import RefusedQuery, scan_query, service_refusal
+from qikg.kg.store import QuerySyntaxError, ResultKind
 
 from .conneg import (
     FORMAT_NAMES,
+    FORMAT_PARAMETERS,
     GRAPH_FORMATS,
     HTML,
     OFFERS,
+    ConflictingFormats,
     Format,
     UnknownFormat,
     choose,
     offered_list,
 )
 from .description import serialize_description, service_description
-from .execute import Datasets, UnacceptableAnswer, execute
+from .execute import Datasets, QueryTimeout, UnacceptableAnswer, WorkersBusy
 from .state import state_of
 
 bp = Blueprint("sparql", __name__)
 
 ALLOWED_METHODS = "GET, HEAD, POST, OPTIONS"
 QUERY_CONTENT_TYPES = ("application/x-www-form-urlencoded", "application/sparql-query")
-_FORM_OVERHEAD = 4096
+EXPOSED_HEADERS = "X-Qikg-Truncated, X-Qikg-Row-Limit, X-Qikg-Unknown-Graphs"
+RETRY_AFTER_S = 5
+"""What a 503 tells the client to wait: about the time a stopped worker takes to be replaced."""
 _MAX_FIELDS = 1000
 _KIND_WORDS = {
     ResultKind.SOLUTIONS: "a SELECT query",
@@ -95,7 +106,7 @@ def _protocol_error(err: ProtocolError) -> Response:
 @bp.after_request
 def _cors(response: Response) -> Response:
     response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["Access-Control-Expose-Headers"] = "X-Qikg-Truncated, X-Qikg-Row-Limit"
+    response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
     response.vary.add("Accept")
     return response
 
@@ -110,11 +121,11 @@ def endpoint() -> Response:
     if any(name == "update" for name, _ in params):
         raise ProtocolError(403, _READ_ONLY)
     queries = [value for name, value in params if name == "query"]
-    format_param = _format_param(params)
+    format_values = _format_values(params)
     if not queries:
         has_graph_params = any(n in ("default-graph-uri", "named-graph-uri") for n, _ in params)
         if request.method != "POST" and not has_graph_params:
-            return _service_description(format_param)
+            return _service_description(format_values)
         raise ProtocolError(
             400,
             "No query given. Send the SPARQL query as the 'query' parameter "
@@ -125,7 +136,7 @@ def endpoint() -> Response:
         raise ProtocolError(
             400, f"{len(queries)} 'query' parameters given; send exactly one query per request."
         )
-    return _answer(queries[0], params, format_param)
+    return _answer(queries[0], params, format_values)
 
 
 # -- reading the request -------------------------------------------------------------------------
@@ -163,6 +174,7 @@ def _parse_urlencoded(raw: bytes, where: str) -> list[tuple[str, str]]:
 
 def _read_body(limit: int) -> bytes:
     """The request body, refused with 413 beyond ``limit`` bytes."""
+    limit = min(limit, int(current_app.config["MAX_CONTENT_LENGTH"]))
     too_big = ProtocolError(
         413,
         f"The request body is larger than this endpoint accepts ({limit} bytes). "
@@ -190,7 +202,7 @@ def _request_params() -> list[tuple[str, str]]:
         "The query is given both in the URL and in the request body; send it in one place only.",
     )
     if mimetype == "application/x-www-form-urlencoded":
-        body = _read_body(3 * _max_query_bytes() + _FORM_OVERHEAD)
+        body = _read_body(int(current_app.config["MAX_CONTENT_LENGTH"]))
         body_params = _parse_urlencoded(body, "the request body")
         if url_has_query and any(name == "query" for name, _ in body_params):
             raise both
@@ -224,30 +236,32 @@ def _request_params() -> list[tuple[str, str]]:
     )
 
 
-def _format_param(params: Iterable[tuple[str, str]]) -> str | None:
-    values = {value.strip() for name, value in params if name in ("format", "output") and value}
-    if len(values) > 1:
-        raise ProtocolError(
-            400, f"Several formats asked for ({', '.join(sorted(values))}); give one 'format'."
-        )
-    return values.pop() if values else None
+def _format_values(params: Iterable[tuple[str, str]]) -> tuple[str, ...]:
+    """The values of ``format``, ``output`` and ``results``, in order, without repeats."""
+    values = [value.strip() for name, value in params if name in FORMAT_PARAMETERS]
+    return tuple(dict.fromkeys(v for v in values if v))
 
 
-def _pick(offers: tuple[Format, ...], format_param: str | None) -> Format | None:
+def _pick(offers: tuple[Format, ...], format_values: tuple[str, ...]) -> Format | None:
     try:
-        return choose(offers, request.accept_mimetypes, format_param)
+        return choose(offers, request.accept_mimetypes, format_values)
     except UnknownFormat as err:
         raise ProtocolError(
             400,
             f"Unknown format {str(err)!r}. Use one of {', '.join(FORMAT_NAMES)}, or a media type; "
             "or leave 'format' out and send an Accept header.",
         ) from err
+    except ConflictingFormats as err:
+        raise ProtocolError(
+            400,
+            f"The 'format' parameters ask for different formats ({err}); ask for one.",
+        ) from err
 
 
 def _not_acceptable(
-    kind_words: str, offers: tuple[Format, ...], format_param: str | None
+    kind_words: str, offers: tuple[Format, ...], format_values: tuple[str, ...]
 ) -> ProtocolError:
-    asked = format_param or request.headers.get("Accept", "")
+    asked = ", ".join(format_values) or request.headers.get("Accept", "")
     return ProtocolError(
         406,
         f"Cannot answer {kind_words} in the format asked for ({asked or 'none'}). "
@@ -259,9 +273,9 @@ def _not_acceptable(
 # -- answering ---------------------------------------------------------------------------------
 
 
-def _answer(query: str, params: list[tuple[str, str]], format_param: str | None) -> Response:
+def _answer(query: str, params: list[tuple[str, str]], format_values: tuple[str, ...]) -> Response:
     config = current_app.config
-    store = state_of(current_app).store
+    state = state_of(current_app)
     limit = _max_query_bytes()
     size = len(query.encode("utf-8"))
     if size > limit:
@@ -276,38 +290,53 @@ def _answer(query: str, params: list[tuple[str, str]], format_param: str | None)
     if scan.is_update:
         raise ProtocolError(403, _READ_ONLY)
     if scan.uses_service:
-        raise ProtocolError(
-            403,
-            "SERVICE (federated query) is not allowed: this endpoint never contacts other "
-            "services. Query the remote endpoint yourself and combine the answers.",
-        )
-    datasets = Datasets(
-        default_graphs=_graph_params(params, "default-graph-uri"),
-        named_graphs=_graph_params(params, "named-graph-uri"),
-    )
-    _check_graphs(store, datasets, scan.from_graphs + scan.from_named_graphs)
+        raise ProtocolError(403, service_refusal(scan))
+    known = _known_graphs(params, scan.has_dataset_clause)
+    _check_from(known, scan.from_graphs + scan.from_named_graphs)
     if scan.unresolved_from:
         raise ProtocolError(
             400,
             f"Cannot resolve the FROM target {scan.unresolved_from[0]!r} to an absolute IRI. "
             "Write graph IRIs in full, as <https://...>, or declare the prefix.",
         )
+    unknown: list[str] = []
+    datasets = Datasets(
+        default_graphs=_graph_params(params, "default-graph-uri", known, unknown),
+        named_graphs=_graph_params(params, "named-graph-uri", known, unknown),
+    )
 
-    chosen: dict[ResultKind, str | None] = {}
-    for kind, offers in OFFERS.items():
-        fmt = _pick(offers, format_param)
-        chosen[kind] = None if fmt is None else fmt.media_type
+    chosen: dict[ResultKind, str | None] = dict.fromkeys(OFFERS)
     form_kind = _FORM_KINDS.get(scan.form or "")
+    for kind in [form_kind] if form_kind else list(OFFERS):
+        fmt = _pick(OFFERS[kind], format_values)
+        chosen[kind] = None if fmt is None else fmt.media_type
     if form_kind is not None and chosen[form_kind] is None:
-        raise _not_acceptable(_KIND_WORDS[form_kind], OFFERS[form_kind], format_param)
+        raise _not_acceptable(_KIND_WORDS[form_kind], OFFERS[form_kind], format_values)
 
     row_limit = int(config["MAX_RESULT_ROWS"])
     try:
-        answer = execute(store, query, datasets, media_types=chosen, row_limit=row_limit)
+        answer = state.runner.run(query, datasets, media_types=chosen, row_limit=row_limit)
     except QuerySyntaxError as err:
         raise ProtocolError(400, f"{err}\nCorrect the query and send it again.") from err
+    except RefusedQuery as err:
+        raise ProtocolError(403, str(err)) from err
     except UnacceptableAnswer as err:
-        raise _not_acceptable(_KIND_WORDS[err.kind], OFFERS[err.kind], format_param) from err
+        raise _not_acceptable(_KIND_WORDS[err.kind], OFFERS[err.kind], format_values) from err
+    except QueryTimeout as err:
+        raise ProtocolError(
+            503,
+            f"The query was stopped after {err.limit_s:g} s, the time this endpoint allows one "
+            f"query (QUERY_TIMEOUT_S = {err.limit_s:g}). Make it more selective (bind more of "
+            "the pattern, filter earlier, add LIMIT) and send it again.",
+            {"Retry-After": str(RETRY_AFTER_S)},
+        ) from err
+    except WorkersBusy as err:
+        raise ProtocolError(
+            503,
+            f"All {err.workers} query workers stayed busy for {err.waited_s:g} s "
+            f"(QUERY_TIMEOUT_S = {err.waited_s:g}); try again shortly.",
+            {"Retry-After": str(RETRY_AFTER_S)},
+        ) from err
     except StoreError as err:
         raise ProtocolError(500, f"The query could not be answered: {err}") from err
 
@@ -318,25 +347,37 @@ def _answer(query: str, params: list[tuple[str, str]], format_param: str | None)
         response.headers["X-Qikg-Row-Limit"] = str(row_limit)
     if answer.truncated:
         response.headers["X-Qikg-Truncated"] = "true"
+    if unknown:
+        response.headers["X-Qikg-Unknown-Graphs"] = " ".join(dict.fromkeys(unknown))
     return response
 
 
-def _graph_params(params: list[tuple[str, str]], name: str) -> tuple[str, ...] | None:
-    values = tuple(value.strip() for n, value in params if n == name)
-    return values or None
+def _known_graphs(params: list[tuple[str, str]], has_from: bool) -> set[str]:
+    """The store's graph names, read only when the request or the query names graphs."""
+    if not has_from and not any(n in ("default-graph-uri", "named-graph-uri") for n, _ in params):
+        return set()
+    return set(state_of(current_app).store.named_graphs())
 
 
-def _check_graphs(store: Store, datasets: Datasets, from_iris: tuple[str, ...]) -> None:
-    """Refuse graph names that are not graphs of the store: they would have to be fetched."""
-    named = [*(datasets.default_graphs or ()), *(datasets.named_graphs or ()), *from_iris]
-    if not named:
-        return
-    known = set(store.named_graphs())
-    unknown = [iri for iri in named if iri not in known]
-    if unknown:
+def _graph_params(
+    params: list[tuple[str, str]], name: str, known: set[str], unknown: list[str]
+) -> tuple[str, ...] | None:
+    """The graphs a protocol parameter names that the store holds; the others go to
+    ``unknown`` (an empty graph: nothing is fetched). ``None`` when the parameter is absent."""
+    values = [value.strip() for n, value in params if n == name]
+    if not values:
+        return None
+    unknown.extend(v for v in values if v not in known)
+    return tuple(dict.fromkeys(v for v in values if v in known))
+
+
+def _check_from(known: set[str], from_iris: tuple[str, ...]) -> None:
+    """Refuse ``FROM`` graphs that are not graphs of the store: they would have to be fetched."""
+    missing = [iri for iri in from_iris if iri not in known]
+    if missing:
         raise ProtocolError(
             400,
-            f"<{unknown[0]}> is not a graph of this dataset, and this endpoint does not fetch "
+            f"FROM <{missing[0]}>: not a graph of this dataset, and this endpoint does not fetch "
             f"remote graphs. List the graphs with: {_LIST_GRAPHS}",
         )
 
@@ -358,11 +399,11 @@ def endpoint_url() -> str:
     return url_for("sparql.endpoint", _external=True)
 
 
-def _service_description(format_param: str | None) -> Response:
+def _service_description(format_values: tuple[str, ...]) -> Response:
     offers = (*GRAPH_FORMATS, HTML)
-    fmt = _pick(offers, format_param)
+    fmt = _pick(offers, format_values)
     if fmt is None:
-        raise _not_acceptable("the service description", offers, format_param)
+        raise _not_acceptable("the service description", offers, format_values)
     store = state_of(current_app).store
     if fmt is HTML:
         body = render_template(

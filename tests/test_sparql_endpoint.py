@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -20,7 +21,9 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from werkzeug.test import TestResponse
 
 from qikg.errors import ConfigError
-from qikg.server import create_app
+from qikg.server import close_app, create_app
+from qikg.server.execute import Answer, Datasets, InProcessRunner, QueryTimeout, WorkersBusy
+from qikg.server.state import state_of
 
 from .test_store import (
     CODING_GRAPH,
@@ -263,6 +266,44 @@ def test_format_parameter_overrides_accept(
     assert response.mimetype == expected
 
 
+@pytest.mark.parametrize(
+    ("query", "values", "expected"),
+    [
+        # What SPARQLWrapper sends: its name in format, output and results, sometimes with the
+        # media type as a second value of each.
+        (TEXTS, ["tsv", "text/tab-separated-values"], "text/tab-separated-values"),
+        (TEXTS, ["json"], "application/sparql-results+json"),
+        (CONSTRUCT, ["rdf+xml", "application/rdf+xml"], "application/rdf+xml"),
+        (CONSTRUCT, ["json-ld", "application/ld+json"], "application/ld+json"),
+        (CONSTRUCT, ["n3"], "text/turtle"),
+        (CONSTRUCT, ["xml"], "application/rdf+xml"),
+        (ASK_TRUE, ["csv"], "text/csv"),
+    ],
+)
+def test_format_parameters_as_sparqlwrapper_sends_them(
+    client: FlaskClient, query: str, values: list[str], expected: str
+) -> None:
+    params = [("query", query)] + [
+        (name, value) for name in ("format", "output", "results") for value in values
+    ]
+    response = client.get("/sparql", query_string=params, headers={"Accept": "*/*"})
+    assert response.status_code == 200, response.text
+    assert response.mimetype == expected
+
+
+def test_format_parameters_naming_different_formats_are_400(client: FlaskClient) -> None:
+    response = client.get(
+        "/sparql", query_string=[("query", TEXTS), ("format", "json"), ("output", "csv")]
+    )
+    assert response.status_code == 400
+    assert "different formats" in response.text and "text/csv" in response.text
+    # Values that only differ for the other kind of answer do not conflict.
+    response = client.get(
+        "/sparql", query_string=[("query", TEXTS), ("format", "json"), ("format", "turtle")]
+    )
+    assert response.mimetype == "application/sparql-results+json"
+
+
 def test_unknown_format_name_is_400(client: FlaskClient) -> None:
     response = get(client, TEXTS, params={"format": "yaml"})
     assert response.status_code == 400
@@ -320,79 +361,191 @@ def test_from_clause_of_a_store_graph(client: FlaskClient) -> None:
     assert set(json_texts(get(client, q))) == TRANSCRIPT_TEXTS
 
 
-def test_unknown_graph_names_are_refused(client: FlaskClient) -> None:
+def test_from_naming_a_graph_not_in_the_store_is_refused(client: FlaskClient) -> None:
+    for query in (
+        f"SELECT ?text FROM <http://ex/not-here> WHERE {{ ?t <{QIKG}text> ?text }}",
+        "SELECT * FROM NAMED <http://ex/not-here> WHERE { GRAPH ?g { ?s ?p ?o } }",
+    ):
+        response = get(client, query)
+        assert response.status_code == 400
+        assert "FROM <http://ex/not-here>: not a graph of this dataset" in response.text
+        assert "does not fetch remote graphs" in response.text
+
+
+def test_protocol_graphs_not_in_the_store_are_empty(client: FlaskClient) -> None:
+    # As the W3C protocol tests expect (query_get names a graph no test loads): the query runs
+    # over an empty graph, nothing is fetched, and the answer says which names were unknown.
     response = get(client, TEXTS, params={"default-graph-uri": "http://ex/not-here"})
-    assert response.status_code == 400
-    assert "not a graph of this dataset" in response.text
-    response = get(client, TEXTS, params={"named-graph-uri": "http://ex/not-here"})
-    assert response.status_code == 400
+    assert json_texts(response) == []
+    assert response.headers["X-Qikg-Unknown-Graphs"] == "http://ex/not-here"
+    assert "X-Qikg-Unknown-Graphs" in response.headers["Access-Control-Expose-Headers"]
+    response = client.get(
+        "/sparql",
+        query_string=[
+            ("query", TEXTS_IN_GRAPHS),
+            ("named-graph-uri", "http://ex/a"),
+            ("named-graph-uri", CODING_GRAPH),
+            ("default-graph-uri", "http://ex/b"),
+        ],
+    )
+    data = json.loads(response.data)
+    assert {b["g"]["value"] for b in data["results"]["bindings"]} == {CODING_GRAPH}
+    assert set(response.headers["X-Qikg-Unknown-Graphs"].split()) == {"http://ex/a", "http://ex/b"}
+    assert "X-Qikg-Unknown-Graphs" not in get(client, TEXTS).headers
 
 
 # -- refusals: nothing remote is fetched ---------------------------------------------------------
 
 
-@pytest.fixture
-def listener() -> Iterator[tuple[int, list[bytes]]]:
-    """A TCP server on 127.0.0.1 that records every connection it receives."""
-    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    server.bind(("127.0.0.1", 0))
-    server.listen(8)
-    server.settimeout(0.1)
-    received: list[bytes] = []
-    stop = threading.Event()
+class Listener:
+    """TCP servers on 127.0.0.1 and (where the machine has it) ::1 that record every
+    connection they receive."""
 
-    def serve() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = server.accept()
-            except TimeoutError:
-                continue
-            with conn:
-                conn.settimeout(0.5)
+    def __init__(self) -> None:
+        self.received: list[bytes] = []
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._sockets: list[socket.socket] = []
+        self.port = self._listen(socket.AF_INET, "127.0.0.1")
+        try:
+            self.port6: int | None = self._listen(socket.AF_INET6, "::1")
+        except OSError:
+            self.port6 = None
+
+    def _listen(self, family: socket.AddressFamily, host: str) -> int:
+        server = socket.socket(family, socket.SOCK_STREAM)
+        server.bind((host, 0))
+        server.listen(16)
+        server.settimeout(0.1)
+        self._sockets.append(server)
+
+        def serve() -> None:
+            while not self._stop.is_set():
                 try:
-                    received.append(conn.recv(4096) or b"<connected>")
-                except OSError:
-                    received.append(b"<connected>")
+                    conn, _ = server.accept()
+                except TimeoutError:
+                    continue
+                with conn:
+                    conn.settimeout(0.5)
+                    try:
+                        self.received.append(conn.recv(4096) or b"<connected>")
+                    except OSError:
+                        self.received.append(b"<connected>")
 
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    yield server.getsockname()[1], received
-    stop.set()
-    thread.join(timeout=2)
+        thread = threading.Thread(target=serve, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+        return int(server.getsockname()[1])
+
+    def settle(self) -> None:
+        """Give a connection made just now the time to be recorded."""
+        threading.Event().wait(0.3)
+
+    def close(self) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=2)
+        for server in self._sockets:
+            server.close()
+
+    def addresses(self) -> list[str]:
+        """The listener's address in every spelling an HTTP client may resolve to it."""
+        p = self.port
+        spellings = [
+            f"http://127.0.0.1:{p}/sparql",
+            f"http://0x7f.1:{p}/",
+            f"http://0x7f000001:{p}/",
+            f"http://2130706433:{p}/",
+            f"http://0177.0.0.1:{p}/",
+            f"http://127.1:{p}/",
+            f"HTTP://LOCALHOST:{p}/",
+            f"https://127.0.0.1:{p}/",
+            f"http://user@127.0.0.1:{p}/",
+            f"http://[::ffff:127.0.0.1]:{p}/",
+        ]
+        if self.port6 is not None:
+            spellings += [f"http://[::1]:{self.port6}/", f"http://[0:0:0:0:0:0:0:1]:{self.port6}/"]
+        return spellings
+
+
+@pytest.fixture
+def listener() -> Iterator[Listener]:
+    server = Listener()
+    yield server
     server.close()
 
 
-def test_remote_fetches_are_refused_before_execution(
-    client: FlaskClient, listener: tuple[int, list[bytes]]
-) -> None:
-    port, received = listener
-    remote = f"http://127.0.0.1:{port}/sparql"
-    cases = [
-        (f"SELECT * WHERE {{ SERVICE <{remote}> {{ ?s ?p ?o }} }}", {}),
-        (f"select * where {{ service silent <{remote}> {{ ?s ?p ?o }} }}", {}),
-        (f"PREFIX r: <http://127.0.0.1:{port}/>\nASK {{ SeRvIcE r:sparql {{ ?s ?p ?o }} }}", {}),
-        (f"SELECT * FROM <{remote}> WHERE {{ ?s ?p ?o }}", {}),
-        (f"SELECT * FROM NAMED <{remote}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}", {}),
-        (TEXTS, {"default-graph-uri": remote}),
-        (TEXTS, {"named-graph-uri": remote}),
+def remote_cases(address: str) -> list[tuple[str, dict[str, str], int]]:
+    """Requests that would make a careless endpoint contact ``address``, with the status each
+    must get: SERVICE in its spellings (403), FROM (400), protocol graphs (200, empty)."""
+    prefix = address.rsplit("/", 1)[0] + "/"
+    return [
+        (f"SELECT * WHERE {{ SERVICE <{address}> {{ ?s ?p ?o }} }}", {}, 403),
+        (f"select * where {{ service silent <{address}> {{ ?s ?p ?o }} }}", {}, 403),
+        (f"PREFIX r: <{prefix}>\nASK {{ SeRvIcE r:sparql {{ ?s ?p ?o }} }}", {}, 403),
+        (f"PREFIX r: <{prefix}>\nASK {{ SERVICEr:sparql {{ ?s ?p ?o }} }}", {}, 403),
+        (f"ASK {{ SERVICE # a comment\n SILENT\t<{address}>{{}} }}", {}, 403),
+        (f"SELECT * {{ VALUES ?e {{ <{address}> }} SERVICE ?e {{ ?s ?p ?o }} }}", {}, 403),
+        (f"ASK {{ ?s ?p ?o FILTER EXISTS {{ SERVICE <{address}> {{ }} }} }}", {}, 403),
+        (
+            f"PREFIX r: <{prefix}> SELECT*WHERE{{?a?b?c.FILTER(?c<?b)SERVICE r:x#>\n{{?s?p?o}}}}",
+            {},
+            403,
+        ),
+        (f"LOAD <{address}>", {}, 403),
+        (f"SELECT * FROM <{address}> WHERE {{ ?s ?p ?o }}", {}, 400),
+        (f"SELECT * FROM NAMED <{address}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}", {}, 400),
+        (TEXTS, {"default-graph-uri": address}, 200),
+        (TEXTS, {"named-graph-uri": address}, 200),
     ]
-    for query, params in cases:
-        response = get(client, query, params=params)
-        assert response.status_code in (400, 403), (query, response.status_code)
-        assert response.mimetype == "text/plain"
-        assert "remote" in response.text or "SERVICE" in response.text
-        response = client.post("/sparql", data={"query": query, **params})
-        assert response.status_code in (400, 403)
-    assert received == []
 
-    # The listener does see connections: a direct one arrives.
-    with socket.create_connection(("127.0.0.1", port), timeout=2) as probe:
-        probe.sendall(b"probe")
-    for _ in range(50):
-        if received:
-            break
-        threading.Event().wait(0.05)
-    assert received == [b"probe"]
+
+def assert_nothing_fetched(client: FlaskClient, listener: Listener) -> None:
+    """Send every remote case for every spelling of the listener's address, by GET and POST;
+    check the statuses and that no connection arrived."""
+    for address in listener.addresses():
+        for query, params, status in remote_cases(address):
+            response = get(client, query, params=params)
+            assert response.status_code == status, (query, params, response.text)
+            if status != 200:
+                assert response.mimetype == "text/plain"
+                assert (
+                    "SERVICE" in response.text
+                    or "remote" in response.text
+                    or ("read-only" in response.text)
+                )
+            response = client.post("/sparql", data={"query": query, **params})
+            assert response.status_code == status, (query, params, response.text)
+    listener.settle()
+    assert listener.received == []
+
+
+def assert_listener_reachable(listener: Listener) -> None:
+    """The control: the engine itself, asked directly, does connect to these spellings."""
+    import pyoxigraph as ox
+
+    reached = []
+    for address in listener.addresses():
+        before = len(listener.received)
+        with contextlib.suppress(OSError, RuntimeError):
+            list(ox.Store().query(f"SELECT * WHERE {{ SERVICE <{address}> {{ ?s ?p ?o }} }}"))
+        listener.settle()
+        if len(listener.received) > before:
+            reached.append(address)
+    p = listener.port
+    assert {
+        f"http://127.0.0.1:{p}/sparql",
+        f"http://0x7f.1:{p}/",
+        f"http://2130706433:{p}/",
+        f"HTTP://LOCALHOST:{p}/",
+    } <= set(reached)
+
+
+def test_remote_fetches_are_refused_before_execution(
+    client: FlaskClient, listener: Listener
+) -> None:
+    assert_nothing_fetched(client, listener)
+    assert_listener_reachable(listener)
 
 
 def test_service_refusal_says_what_to_do(client: FlaskClient) -> None:
@@ -474,6 +627,16 @@ def test_syntax_error_carries_the_parsers_message(client: FlaskClient) -> None:
     assert "error at 1:" in response.text and "Correct the query" in response.text
 
 
+def test_utf16_bodies_are_refused(client: FlaskClient) -> None:
+    body = "ASK {}".encode("utf-16")
+    response = client.post(
+        "/sparql", data=body, content_type="application/sparql-query; charset=UTF-16"
+    )
+    assert response.status_code == 415 and "UTF-8" in response.text
+    response = client.post("/sparql", data=body, content_type="application/sparql-query")
+    assert response.status_code == 400 and "not valid UTF-8" in response.text
+
+
 def test_bodies_and_urls_that_are_not_utf8(client: FlaskClient) -> None:
     response = client.post(
         "/sparql", data=b"SELECT * { ?s ?p \xff }", content_type="application/sparql-query"
@@ -494,6 +657,24 @@ def test_other_methods_are_405(client: FlaskClient, method: str) -> None:
     assert response.mimetype == "text/plain"
     assert "GET" in response.headers["Allow"] and "POST" in response.headers["Allow"]
     assert method in response.text
+
+
+def test_oversized_bodies_are_413_before_they_are_read(tmp_path: Path) -> None:
+    app = create_app(make_store(tmp_path), {"MAX_QUERY_BYTES": 200})
+    assert app.config["MAX_CONTENT_LENGTH"] == 3 * 200 + 4096
+    client = app.test_client()
+    big = b"query=" + b"x" * 5000
+    for content_type in ("application/x-www-form-urlencoded", "application/sparql-query"):
+        response = client.post("/sparql", data=big, content_type=content_type)
+        assert response.status_code == 413, content_type
+        assert response.mimetype == "text/plain" and "larger than" in response.text
+        assert response.headers["Access-Control-Allow-Origin"] == "*"
+    # The cap holds on every route, not only where the endpoint reads the body itself.
+    response = client.post("/", data=big, content_type="application/x-www-form-urlencoded")
+    assert response.status_code in (405, 413)
+    client = create_app(make_store(tmp_path), {"MAX_CONTENT_LENGTH": 50}).test_client()
+    response = client.post("/sparql", data={"query": TEXTS})
+    assert response.status_code == 413 and "50 bytes" in response.text
 
 
 def test_oversized_queries_are_413(tmp_path: Path) -> None:
@@ -594,3 +775,51 @@ def test_bad_configuration_is_a_config_error(tmp_path: Path) -> None:
         create_app(make_store(tmp_path), {"MAX_RESULT_ROWS": 0})
     with pytest.raises(ConfigError, match="PUBLIC_URL"):
         create_app(make_store(tmp_path), {"PUBLIC_URL": "kg.example.org"})
+
+    with pytest.raises(ConfigError, match="QUERY_WORKERS"):
+        create_app(make_store(tmp_path), {"QUERY_WORKERS": -1})
+    with pytest.raises(ConfigError, match=r"QUERY_WORKERS = 2.*in memory"):
+        create_app(make_store(tmp_path), {"QUERY_WORKERS": 2})
+    with pytest.raises(ConfigError, match="QUERY_TIMEOUT_S"):
+        create_app(make_store(tmp_path), {"QUERY_TIMEOUT_S": 0})
+    with pytest.raises(ConfigError, match="MAX_CONTENT_LENGTH"):
+        create_app(make_store(tmp_path), {"MAX_CONTENT_LENGTH": "1 MB"})
+
+
+def test_stores_in_memory_run_queries_in_process(tmp_path: Path) -> None:
+    for config in ({}, {"QUERY_WORKERS": 0}):
+        app = create_app(make_store(tmp_path), config)
+        runner = state_of(app).runner
+        assert isinstance(runner, InProcessRunner) and runner.timeout_s is None
+        close_app(app)
+
+
+class _StuckRunner:
+    """A runner that reports what a worker pool reports when a query overruns or waits."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    @property
+    def timeout_s(self) -> float | None:
+        return 2.5
+
+    def run(self, query: str, datasets: Datasets, **kwargs: Any) -> Answer:
+        raise self.error
+
+    def close(self) -> None:
+        pass
+
+
+def test_timeouts_and_busy_workers_are_503_with_retry_after(tmp_path: Path) -> None:
+    app = create_app(make_store(tmp_path), runner=_StuckRunner(QueryTimeout(2.5)))
+    response = get(app.test_client(), TEXTS)
+    assert response.status_code == 503
+    assert response.headers["Retry-After"].isdigit()
+    assert "QUERY_TIMEOUT_S = 2.5" in response.text and "stopped after 2.5 s" in response.text
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+
+    app = create_app(make_store(tmp_path), runner=_StuckRunner(WorkersBusy(2, 2.5)))
+    response = get(app.test_client(), TEXTS)
+    assert response.status_code == 503 and "Retry-After" in response.headers
+    assert "All 2 query workers stayed busy" in response.text

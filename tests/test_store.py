@@ -9,14 +9,19 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rdflib import Graph, Literal, URIRef
 
 from qikg.errors import StoreError
+from qikg.kg.sparql_scan import RefusedQuery, check_no_service
 from qikg.kg.store import (
     OxigraphStore,
     QuerySyntaxError,
+    ReadOnlyOpener,
     ResultKind,
     Store,
+    StoreOpener,
     limit_result,
     scan_query,
 )
@@ -203,6 +208,22 @@ def test_on_disk_store_reopens_read_only(tmp_path: Path) -> None:
         store.load_dataset(path)
 
 
+def test_a_store_on_disk_can_be_reopened_by_a_worker(tmp_path: Path) -> None:
+    assert OxigraphStore().reopener() is None  # in memory: no other process can open it
+    path = tmp_path / "fixture.trig"
+    path.write_text(FIXTURE_TRIG, encoding="utf-8")
+    writable = OxigraphStore(tmp_path / "db")
+    writable.load_dataset(path)
+    opener = writable.reopener()
+    assert opener == ReadOnlyOpener(tmp_path / "db")
+    assert isinstance(opener, StoreOpener) and not opener.needs_network
+    # Read-only, beside the process that still has it open for writing.
+    reopened = opener()
+    assert reopened.read_only and reopened.triple_count() == FIXTURE_STATEMENTS
+    assert OxigraphStore.open_read_only(tmp_path / "db").reopener() == opener
+    writable.close()
+
+
 def test_open_read_only_reports_a_missing_store(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="read-only"):
         OxigraphStore.open_read_only(tmp_path / "nothing-here")
@@ -358,10 +379,18 @@ def test_limit_result_keeps_every_kind_of_term(store: OxigraphStore) -> None:
         "# a comment\nSELECT * WHERE { ?a ?b ?c FILTER(?a<?b) SERVICE<http://x/>{} }",
         'SELECT * WHERE { ?s ?p "x" . SERVICE <http://x/> { } }',
         "PREFIX ex: <http://ex/>\nSELECT * WHERE { ex:a ex:b ?c . SERVICE ex:endpoint { } }",
+        "SELECT * WHERE { SERVICE\t# between\n\tSILENT # and again\n <http://x/> { } }",
+        # The engine reads a keyword with no boundary after it: each of these is a SERVICE call.
+        "PREFIX r: <http://x/> SELECT * WHERE { SERVICEr:x { ?s ?p ?o } }",
+        "PREFIX r: <http://x/> SELECT * WHERE { serviceSILENTr:x { } }",
+        "PREFIX r: <http://x/> SELECT * WHERE { ?s ?p trueSERVICEr:x { } }",
+        "SELECT * WHERE { ?s ?p 1e3SERVICE <http://x/> { } }",
     ],
 )
 def test_scanner_finds_service(query: str) -> None:
     assert scan_query(query).uses_service
+    with pytest.raises(RefusedQuery, match="SERVICE"):
+        check_no_service(query)
 
 
 @pytest.mark.parametrize(
@@ -375,10 +404,74 @@ def test_scanner_finds_service(query: str) -> None:
         "SELECT * WHERE { ?s ?p ?o } # SERVICE <http://x/>",
         'SELECT * WHERE { ?s ?p "x"@service }',
         "SELECT * WHERE { _:service ?p ?o }",
+        "PREFIX sd: <http://www.w3.org/ns/sparql-service-description#>\n"
+        "SELECT ?e WHERE { ?s a sd:Service ; sd:endpoint ?e }",
+        "SELECT * WHERE { ?s a <http://schema.org/Service> }",
     ],
 )
 def test_scanner_ignores_service_in_strings_iris_names_and_comments(query: str) -> None:
     assert not scan_query(query).uses_service
+    check_no_service(query)  # the grammar agrees: no SERVICE pattern
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        # A '<' operator and a '#' the tokenizer takes for an IRI and its fragment: the engine
+        # reads a comment, then a SERVICE call on the next line.
+        "PREFIX r: <http://x/> SELECT*WHERE{?a?b?c.FILTER(?c<?b)SERVICE r:x#>\n{?s?p?o}}",
+        "PREFIX r: <http://x/> SELECT*WHERE{?a?b?c.FILTER(?c<?b)SERVICE#>\nr:x{?s?p?o}}",
+        # The prefix 'service' followed by ':' is the keyword where a pattern starts.
+        "PREFIX : <http://x/> SELECT * WHERE { service:x { } }",
+        "PREFIX : <http://x/> SELECT * WHERE { SERVICE:x { } }",
+        "SELECT * WHERE { ?s ?p ?o FILTER EXISTS { SERVICE <http://x/> { } } }",
+        "SELECT * WHERE { ?s ?p ?o MINUS { { SERVICE ?x { } } UNION { } } }",
+    ],
+)
+def test_the_grammar_check_finds_what_the_tokenizer_cannot(query: str) -> None:
+    with pytest.raises(RefusedQuery, match="SERVICE"):
+        check_no_service(query)
+
+
+def test_a_query_mentioning_service_that_cannot_be_read_is_refused() -> None:
+    with pytest.raises(RefusedQuery, match="could not read it"):
+        check_no_service("SELECT * WHERE { ?s ?p ?o . # service\n ")
+    check_no_service("SELECT * WHERE { ?s ?p ?o . ")  # no 'service': left to the engine
+
+
+_SPACES = st.sampled_from([" ", "\t", "\n", "  ", " # note\n", "#x\r\n", "\n#\n\t"])
+_TARGETS = st.sampled_from(["<http://127.0.0.1:1/>", "?endpoint", "ex:e", ":e", "$v"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    case=st.lists(st.booleans(), min_size=7, max_size=7),
+    before=_SPACES,
+    after=_SPACES,
+    silent=st.booleans(),
+    target=_TARGETS,
+    wrapper=st.sampled_from(
+        [
+            "{ %s }",
+            "{ ?s ?p ?o . %s }",
+            "{ ?s ?p ?o %s }",
+            "{ OPTIONAL { %s } }",
+            "{ FILTER NOT EXISTS { %s } }",
+            "{ { } UNION { %s } }",
+            "{ GRAPH ?g { %s } }",
+            "{ BIND(1 AS ?x) %s }",
+        ]
+    ),
+)
+def test_every_spelling_of_service_is_refused(
+    case: list[bool], before: str, after: str, silent: bool, target: str, wrapper: str
+) -> None:
+    keyword = "".join(c.upper() if up else c for c, up in zip("service", case, strict=True))
+    middle = f"{before}SILENT{after}" if silent else before
+    pattern = f"{keyword}{middle}{target}{after}{{ ?a ?b ?c }}"
+    query = "PREFIX ex: <http://ex/>\nPREFIX : <http://ex/>\nSELECT * WHERE " + (wrapper % pattern)
+    with pytest.raises(RefusedQuery):
+        check_no_service(query)
 
 
 def test_scanner_reads_form_update_and_dataset_clause() -> None:
@@ -401,6 +494,7 @@ def test_scanner_reads_form_update_and_dataset_clause() -> None:
         "INSERT DATA { <http://a> <http://b> <http://c> }",
         "PREFIX ex: <http://ex/> delete where { ?s ?p ?o }",
         "LOAD <http://127.0.0.1:1/data.ttl>",
+        "load silent <http://127.0.0.1:1/data.ttl> INTO GRAPH <http://g>",
         "DROP ALL",
         "WITH <http://g> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }",
     ]:

@@ -30,19 +30,30 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from qikg.kg.build import build, example_inputs
-    from qikg.server.run import serve
+    from qikg.server.run import graph_option, serve
 
+    graphs = dict(graph_option(text) for text in args.graph)
     data = args.data
-    if data is None:
-        data = _default_data_dir()
-        print(f"Building the bundled example (Interview 3 of Côté et al. 2024) into {data}")
-        print(build(example_inputs(), data, base=args.base_iri).table())
+    if data is None and not graphs:
+        folder = _default_data_dir()
+        print(f"Building the bundled example (Interview 3 of Côté et al. 2024) into {folder}")
+        print(build(example_inputs(), folder, base=args.base_iri).table())
+        data = [folder]
+    config: dict[str, object] = {"BASE_IRI": args.base_iri}
+    for key, value in (
+        ("QUERY_TIMEOUT_S", args.query_timeout),
+        ("QUERY_WORKERS", args.query_workers),
+        ("MAX_RESULT_ROWS", args.max_rows),
+    ):
+        if value is not None:
+            config[key] = value
     serve(
-        data,
+        data or [],
+        graphs=graphs,
         host=args.host,
         port=args.port,
         threads=args.threads,
-        config={"BASE_IRI": args.base_iri},
+        config=config,
     )
     return 0
 
@@ -62,8 +73,39 @@ def parser() -> argparse.ArgumentParser:
     )
     b.set_defaults(func=cmd_build)
 
-    s = sub.add_parser("serve", help="serve a built dataset (the bundled example by default)")
-    s.add_argument("--data", type=Path, help="dataset folder written by 'qikg build'")
+    s = sub.add_parser(
+        "serve", help="serve a built dataset or RDF files (the bundled example by default)"
+    )
+    s.add_argument(
+        "--data",
+        type=Path,
+        nargs="+",
+        metavar="PATH",
+        help="a dataset folder written by 'qikg build', or RDF files (.ttl .nt .n3 .rdf .jsonld "
+        ".trig .nq) loaded at start-up; quad files keep their graph names",
+    )
+    s.add_argument(
+        "--graph",
+        action="append",
+        default=[],
+        metavar="IRI=FILE",
+        help="load the triples of FILE into the named graph IRI (repeatable)",
+    )
+    s.add_argument(
+        "--query-timeout",
+        type=float,
+        metavar="SECONDS",
+        help="stop a query after this long and answer 503 (default 30)",
+    )
+    s.add_argument(
+        "--query-workers",
+        type=int,
+        metavar="N",
+        help="worker processes running queries (default 2; 0 runs them in-process, no time limit)",
+    )
+    s.add_argument(
+        "--max-rows", type=int, metavar="N", help="most rows or triples sent (default 10000)"
+    )
     s.add_argument("--host", default="127.0.0.1", help="address to listen on (default %(default)s)")
     s.add_argument("--port", type=int, default=8000, help="port (default %(default)s)")
     s.add_argument("--threads", type=int, default=4, help="worker threads (default %(default)s)")
