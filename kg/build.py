@@ -101,17 +101,15 @@ def read_sources(
     found, skipped = discover(inputs)
     sources: list[Source] = []
     errors: list[ParseError] = []
-    for path, named in found:
-        try:
-            sources.append(read_source(path, study))
-        except UnsupportedInput as exc:
-            if named:
-                raise
-            skipped.append(Skipped(path, exc.message))
-        except ParseError as exc:
-            if not keep_going:
-                raise
-            errors.append(exc)
+    for (path, named), outcome in zip(found, _read_all([p for p, _ in found], study), strict=True):
+        if isinstance(outcome, Source):
+            sources.append(outcome)
+        elif isinstance(outcome, UnsupportedInput) and not named:
+            skipped.append(Skipped(path, outcome.message))
+        elif keep_going and not isinstance(outcome, UnsupportedInput):
+            errors.append(outcome)
+        else:
+            raise outcome
     if not sources:
         raise ParseError(
             ", ".join(map(str, inputs)),
@@ -119,6 +117,24 @@ def read_sources(
             hint="pass Delve text exports, plain transcripts or Delve prints, or folders of them",
         )
     return sources, skipped, errors
+
+
+def _read_one(path: Path, study: Study) -> Source | ParseError:
+    try:
+        return read_source(path, study)
+    except ParseError as exc:
+        return exc
+
+
+def _read_all(paths: list[Path], study: Study) -> list[Source | ParseError]:
+    """Read the files, in worker processes when there are several cores and many files."""
+    workers = min(os.cpu_count() or 1, 4)
+    if workers < 2 or len(paths) < 4:
+        return [_read_one(p, study) for p in paths]
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(workers) as pool:
+        return list(pool.map(_read_one, paths, [study] * len(paths), chunksize=1))
 
 
 def build(

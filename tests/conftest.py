@@ -16,3 +16,13 @@ def need_shared() -> None:
     """Skip a test that reads ../shared where it is absent (an installed package alone)."""
     if not CORPUS.is_dir():
         pytest.skip("../shared/corpus is not beside the project")
+
+
+@pytest.fixture(scope="session")
+def corpus_build(tmp_path_factory):  # type: ignore[no-untyped-def]
+    """The whole development corpus built once for the session: (result, dataset folder)."""
+    need_shared()
+    from qikg.kg.build import build
+
+    out = tmp_path_factory.mktemp("corpus") / "ds"
+    return build([CORPUS], out), out
