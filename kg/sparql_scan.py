@@ -120,10 +120,12 @@ def _may_be_service(kind: str, text: str) -> bool:
     return False
 
 
-def scan_query(sparql: str) -> QueryScan:
-    """Read a query's form, its dataset clause and any ``SERVICE``, without parsing it fully."""
+def scan_query(sparql: str, *, base: str | None = None) -> QueryScan:
+    """Read a query's form, its dataset clause and any ``SERVICE``, without parsing it fully.
+
+    ``base`` resolves relative ``FROM`` IRIs until the query's own ``BASE`` replaces it.
+    """
     tokens = list(_tokens(sparql))
-    base: str | None = None
     prefixes: dict[str, str] = {}
     form: str | None = None
     is_update = False

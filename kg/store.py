@@ -129,8 +129,13 @@ class Store(Protocol):
         *,
         default_graphs: list[str] | None = None,
         named_graphs: list[str] | None = None,
+        base_iri: str | None = None,
     ) -> QueryResult:
-        """Run a SPARQL 1.1 query (see the module docstring for the dataset rules)."""
+        """Run a SPARQL 1.1 query (see the module docstring for the dataset rules).
+
+        ``base_iri`` resolves relative IRIs of a query that declares no ``BASE`` (the SPARQL
+        protocol lets a service choose one: the endpoint uses its own URL).
+        """
         ...
 
     def serialize_result(self, result: QueryResult, media_type: str) -> bytes:
@@ -273,6 +278,7 @@ class OxigraphStore:
         *,
         default_graphs: list[str] | None = None,
         named_graphs: list[str] | None = None,
+        base_iri: str | None = None,
     ) -> QueryResult:
         """Run a SPARQL 1.1 query; raises :class:`QuerySyntaxError` or :class:`StoreError`."""
         native = self._native()
@@ -280,13 +286,14 @@ class OxigraphStore:
             if default_graphs is not None or named_graphs is not None:
                 value = native.query(
                     sparql,
+                    base_iri=base_iri,
                     default_graph=[_named_node(g) for g in default_graphs or []],
                     named_graphs=[_named_node(g) for g in named_graphs or []],
                 )
-            elif scan_query(sparql).has_dataset_clause:
-                value = native.query(sparql)
+            elif scan_query(sparql, base=base_iri).has_dataset_clause:
+                value = native.query(sparql, base_iri=base_iri)
             else:
-                value = native.query(sparql, use_default_graph_as_union=True)
+                value = native.query(sparql, base_iri=base_iri, use_default_graph_as_union=True)
         except SyntaxError as err:
             raise QuerySyntaxError(f"SPARQL syntax error: {err}") from err
         except (OSError, ValueError, RuntimeError) as err:

@@ -75,9 +75,11 @@ def execute(
     *,
     media_types: Mapping[ResultKind, str | None],
     row_limit: int,
+    base_iri: str | None = None,
 ) -> Answer:
     """Run ``query`` on ``store`` and write its answer in the media type chosen for its kind.
 
+    ``base_iri`` resolves the query's relative IRIs when it declares no ``BASE``.
     The query is first checked for ``SERVICE`` (:func:`qikg.kg.sparql_scan.check_no_service`).
     SELECT answers keep at most ``row_limit`` rows and CONSTRUCT/DESCRIBE answers at most
     ``row_limit`` triples; ``Answer.truncated`` says when more were dropped.
@@ -89,6 +91,7 @@ def execute(
         query,
         default_graphs=None if datasets.default_graphs is None else list(datasets.default_graphs),
         named_graphs=None if datasets.named_graphs is None else list(datasets.named_graphs),
+        base_iri=base_iri,
     )
     media_type = media_types.get(result.kind)
     if media_type is None:
@@ -114,6 +117,7 @@ class QueryRunner(Protocol):
         *,
         media_types: Mapping[ResultKind, str | None],
         row_limit: int,
+        base_iri: str | None = None,
     ) -> Answer:
         """Run one query (see :func:`execute`); may also raise :class:`QueryTimeout` and
         :class:`WorkersBusy`."""
@@ -141,8 +145,16 @@ class InProcessRunner:
         *,
         media_types: Mapping[ResultKind, str | None],
         row_limit: int,
+        base_iri: str | None = None,
     ) -> Answer:
-        return execute(self.store, query, datasets, media_types=media_types, row_limit=row_limit)
+        return execute(
+            self.store,
+            query,
+            datasets,
+            media_types=media_types,
+            row_limit=row_limit,
+            base_iri=base_iri,
+        )
 
     def close(self) -> None:
         """Nothing to release."""

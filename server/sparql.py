@@ -26,6 +26,8 @@ Limits and refusals:
   the W3C protocol tests expect, and never handed to the store: the answer lists them in
   ``X-Qikg-Unknown-Graphs``.
 
+Relative IRIs of a query without ``BASE`` are resolved against the endpoint's public URL.
+
 Every error is plain text saying what is wrong and how to fix it. Responses allow any origin
 (CORS, no credentials).
 """
@@ -286,7 +288,8 @@ def _answer(query: str, params: list[tuple[str, str]], format_values: tuple[str,
         )
     if not query.strip():
         raise ProtocolError(400, "The 'query' parameter is empty; put a SPARQL query in it.")
-    scan = scan_query(query)
+    base_iri = endpoint_url()
+    scan = scan_query(query, base=base_iri)
     if scan.is_update:
         raise ProtocolError(403, _READ_ONLY)
     if scan.uses_service:
@@ -315,7 +318,9 @@ def _answer(query: str, params: list[tuple[str, str]], format_values: tuple[str,
 
     row_limit = int(config["MAX_RESULT_ROWS"])
     try:
-        answer = state.runner.run(query, datasets, media_types=chosen, row_limit=row_limit)
+        answer = state.runner.run(
+            query, datasets, media_types=chosen, row_limit=row_limit, base_iri=base_iri
+        )
     except QuerySyntaxError as err:
         raise ProtocolError(400, f"{err}\nCorrect the query and send it again.") from err
     except RefusedQuery as err:

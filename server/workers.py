@@ -47,6 +47,7 @@ class _Job:
     datasets: Datasets
     media_types: dict[ResultKind, str | None]
     row_limit: int
+    base_iri: str | None
 
 
 def _worker_main(conn: Connection, opener: StoreOpener, guard: bool) -> None:
@@ -76,6 +77,7 @@ def _worker_main(conn: Connection, opener: StoreOpener, guard: bool) -> None:
                 job.datasets,
                 media_types=job.media_types,
                 row_limit=job.row_limit,
+                base_iri=job.base_iri,
             )
             reply = ("ok", answer)
         except QuerySyntaxError as err:
@@ -160,6 +162,7 @@ class WorkerPool:
         *,
         media_types: Mapping[ResultKind, str | None],
         row_limit: int,
+        base_iri: str | None = None,
     ) -> Answer:
         """Run one query in a worker (see :func:`qikg.server.execute.execute`).
 
@@ -167,7 +170,7 @@ class WorkerPool:
         replaced), :class:`WorkersBusy` when no worker became free in time, and the errors
         :func:`~qikg.server.execute.execute` raises.
         """
-        job = _Job(query, datasets, dict(media_types), row_limit)
+        job = _Job(query, datasets, dict(media_types), row_limit, base_iri)
         worker: _Worker | None = self._take()
         assert worker is not None
         try:

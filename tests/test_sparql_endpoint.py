@@ -752,6 +752,17 @@ def test_service_description_as_turtle(client: FlaskClient) -> None:
     assert names == set(GRAPHS)
 
 
+def test_relative_iris_resolve_against_the_endpoint(tmp_path: Path) -> None:
+    query = "SELECT ?x WHERE { BIND(<s#a> AS ?x) }"
+    data = json.loads(get(create_app(make_store(tmp_path)).test_client(), query).data)
+    assert data["results"]["bindings"][0]["x"]["value"] == "http://localhost/s#a"
+    app = create_app(make_store(tmp_path), {"PUBLIC_URL": "https://kg.example.org/qikg/"})
+    data = json.loads(get(app.test_client(), query).data)
+    assert data["results"]["bindings"][0]["x"]["value"] == "https://kg.example.org/qikg/s#a"
+    data = json.loads(get(app.test_client(), "BASE <http://b/> " + query).data)
+    assert data["results"]["bindings"][0]["x"]["value"] == "http://b/s#a"
+
+
 def test_service_description_uses_public_url(tmp_path: Path) -> None:
     app = create_app(make_store(tmp_path), {"PUBLIC_URL": "https://kg.example.org/qikg/"})
     response = app.test_client().get("/sparql", headers={"Accept": "application/n-triples"})
