@@ -58,6 +58,60 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reason(args: argparse.Namespace) -> int:
+    from qikg.kg.reason import reason_dataset
+
+    report = reason_dataset(
+        args.data,
+        java=args.java,
+        alignments=not args.no_alignments,
+        property_values=not args.classes_only,
+        interviews=args.interview or None,
+    )
+    state = "consistent" if report.consistent else "INCONSISTENT"
+    print(
+        f"{state}: {len(report.units)} interview(s), {report.individuals} individuals, "
+        f"{report.seconds:.1f} s (HermiT)"
+    )
+    for name in report.inconsistent_units:
+        print(f"  inconsistent: {name}")
+    for title, counts in (("class memberships", report.memberships), ("links", report.links)):
+        print(f"inferred {title}:")
+        for term, count in counts.items():
+            print(f"  {count:>6}  {report.label(term)} <{term}>")
+    notable = report.notable()
+    print(f"notable inferences ({len(notable)}):")
+    for line in notable[: args.limit]:
+        print(f"  {line}")
+    if len(notable) > args.limit:
+        print(f"  ... {len(notable) - args.limit} more (--limit)")
+    return 0 if report.consistent else 1
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    from qikg.kg.ontodoc import write_docs
+
+    print(write_docs(args.out))
+    return 0
+
+
+def _add_ontology_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    r = sub.add_parser("reason", help="check a built dataset with the HermiT reasoner (needs Java)")
+    r.add_argument("data", type=Path, help="dataset folder written by 'qikg build'")
+    r.add_argument("--java", help="the java program to run HermiT with (default: java on PATH)")
+    r.add_argument("--interview", type=int, action="append", help="only this interview (repeat)")
+    r.add_argument("--no-alignments", action="store_true", help="leave the alignment modules out")
+    r.add_argument(
+        "--classes-only", action="store_true", help="infer class memberships only (faster)"
+    )
+    r.add_argument("--limit", type=int, default=20, help="notable inferences shown (default 20)")
+    r.set_defaults(func=cmd_reason)
+
+    d = sub.add_parser("docs", help="write the HTML documentation of the ontology")
+    d.add_argument("--out", type=Path, required=True, help="folder to write index.html into")
+    d.set_defaults(func=cmd_docs)
+
+
 def parser() -> argparse.ArgumentParser:
     from qikg.kg.iris import DEFAULT_BASE
 
@@ -113,6 +167,7 @@ def parser() -> argparse.ArgumentParser:
         "--base-iri", default=DEFAULT_BASE, help="base IRI of the data (default %(default)s)"
     )
     s.set_defaults(func=cmd_serve)
+    _add_ontology_commands(sub)
     return p
 
 
