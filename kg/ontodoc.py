@@ -120,7 +120,8 @@ def expression(graph: Graph, node: Node) -> Markup:
 def _text(graph: Graph, s: Node, p: URIRef) -> str:
     values = [o for o in graph.objects(s, p) if isinstance(o, Literal)]
     english = [o for o in values if o.language in (None, "en")]
-    return str((english or values or [""])[0])
+    chosen = english or values
+    return str(chosen[0]) if chosen else ""
 
 
 def _term(graph: Graph, alignments: Graph, node: URIRef) -> Term:
