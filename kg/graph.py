@@ -15,6 +15,15 @@ from rdflib.namespace import DCTERMS, FOAF, PROV, SKOS
 from qikg import __version__
 
 from .anchor import Anchor, prefix_suffix
+from .catalogue import (
+    CatalogueIssue,
+    CodeText,
+    Dimension,
+    Question,
+    load_catalogue,
+    load_code_texts,
+    load_questions,
+)
 from .codebook import Codebook, CodeInfo
 from .evidence import SpanKey
 from .iris import QIKG, Iris
@@ -86,6 +95,27 @@ class Context:
     profiles: dict[int, list[tuple[ProfileValue, int | None]]] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Curation:
+    """The curated tables: dimensions, catalogue, guide questions, code texts."""
+
+    dimensions: tuple[Dimension, ...] = ()
+    issues: tuple[CatalogueIssue, ...] = ()
+    questions: dict[str, Question] = field(default_factory=dict)
+    code_texts: dict[str, CodeText] = field(default_factory=dict)
+
+    @classmethod
+    def shipped(cls) -> Curation:
+        """The tables shipped with the package for the Côté et al. (2024) study."""
+        dimensions, issues = load_catalogue()
+        return cls(tuple(dimensions), tuple(issues), load_questions(), load_code_texts())
+
+
+def dimension_iri(d: Dimension) -> URIRef:
+    """The ontology individual of a quality dimension: ``qikg:Dimension`` + its label."""
+    return QIKG["Dimension" + d.label.replace(" ", "")]
+
+
 def _int(n: int) -> Literal:
     return Literal(n, datatype=XSD.positiveInteger)
 
@@ -106,6 +136,7 @@ class Builder:
     study: Study
     codebook: Codebook
     context: Context = field(default_factory=Context)
+    curation: Curation = field(default_factory=Curation.shipped)
 
     def language(self, doc: Document) -> str:
         listed = self.study.interviews.get(doc.interview, {}).get("language")
@@ -346,20 +377,95 @@ class Builder:
             entries.setdefault(info.notation, info)
         for info in entries.values():
             self._code(g, info, scheme)
-        for qid in sorted(set(questions)):
-            q = self.iris.question(qid)
-            g.add((q, RDF.type, QIKG.GuideQuestion))
-            g.add((q, SKOS.notation, Literal(qid)))
-            g.add((q, RDFS.label, Literal(f"Question {qid}", lang="en")))
+        self._catalogue(g)
+        for qid in sorted(set(questions) | set(self.curation.questions)):
+            self._question(g, qid)
         return g
+
+    def _catalogue(self, g: Graph) -> None:
+        """The catalogue of quality issues as a concept scheme, each issue in its dimension."""
+        if not self.curation.issues:
+            return
+        scheme = URIRef(f"{self.iris.root}/catalogue")
+        g.add((scheme, RDF.type, QIKG.Catalogue))
+        g.add(
+            (
+                scheme,
+                SKOS.prefLabel,
+                Literal(f"Catalogue of quality issues of study {self.study.id}", lang="en"),
+            )
+        )
+        g.add(
+            (
+                scheme,
+                SKOS.editorialNote,
+                Literal(
+                    "Issue ids I1.1..I6.3 come from the study's analysis scripts; statements are "
+                    "the project's own wording.",
+                    lang="en",
+                ),
+            )
+        )
+        dims = {d.id: d for d in self.curation.dimensions}
+        for issue in self.curation.issues:
+            node = URIRef(f"{scheme}/{issue.id}")
+            g.add((node, RDF.type, QIKG.CatalogueIssue))
+            g.add((node, SKOS.notation, Literal(issue.id)))
+            g.add((node, SKOS.prefLabel, Literal(issue.label, lang="en")))
+            g.add((node, SKOS.definition, Literal(issue.statement, lang="en")))
+            g.add((node, SKOS.inScheme, scheme))
+            g.add((node, SKOS.topConceptOf, scheme))
+            g.add((node, QIKG.inDimension, dimension_iri(dims[issue.dimension])))
+            for phase in issue.phases:
+                g.add((node, QIKG.mlPhase, PHASE[phase]))
+
+    def _question(self, g: Graph, qid: str) -> None:
+        q = self.iris.question(qid)
+        g.add((q, RDF.type, QIKG.GuideQuestion))
+        g.add((q, SKOS.notation, Literal(qid)))
+        g.add((q, RDFS.label, Literal(f"Question {qid}", lang="en")))
+        info = self.curation.questions.get(qid)
+        if info is None:
+            g.add(
+                (
+                    q,
+                    SKOS.editorialNote,
+                    Literal(
+                        "Used by the coders; not in the curated table of guide questions.",
+                        lang="en",
+                    ),
+                )
+            )
+            return
+        if info.phase:
+            g.add((q, QIKG.mlPhase, PHASE[info.phase]))
+        if info.note:
+            g.add((q, SKOS.editorialNote, Literal(info.note, lang="en")))
+        for guide, text in (("new", info.text_new), ("old", info.text_old)):
+            if not text:
+                continue
+            wording = URIRef(f"{q}/{guide}")
+            g.add((q, QIKG.inGuide, self.iris.guide(guide)))
+            g.add((q, QIKG.hasWording, wording))
+            g.add((wording, RDF.type, QIKG.QuestionWording))
+            g.add((wording, QIKG.inGuide, self.iris.guide(guide)))
+            g.add((wording, QIKG.questionText, Literal(text, lang="en")))
 
     def _code(self, g: Graph, info: CodeInfo, scheme: URIRef) -> None:
         c = self.iris.code(info.notation)
         g.add((c, RDF.type, KIND_CLASS[info.kind]))
         if not info.curated:
             g.add((c, RDF.type, QIKG.UncuratedCode))
+        text = self.curation.code_texts.get(info.notation) if info.curated else None
         g.add((c, SKOS.notation, Literal(info.notation)))
-        g.add((c, SKOS.prefLabel, Literal(label_of(info.notation), lang="en")))
+        g.add(
+            (c, SKOS.prefLabel, Literal(text.label if text else label_of(info.notation), lang="en"))
+        )
+        if text is not None:
+            g.add((c, SKOS.definition, Literal(text.definition, lang="en")))
+            if text.match:
+                for issue in text.catalogue:
+                    g.add((c, SKOS[text.match], URIRef(f"{self.iris.root}/catalogue/{issue}")))
         for v in info.variants:
             g.add((c, SKOS.altLabel, Literal(v)))
         g.add((c, SKOS.inScheme, scheme))
