@@ -40,8 +40,8 @@ _FAMILY_OF_PREFIX = {
     "MD": "Model-deployment-issues [MD]",
     "MLP": "ML-pipeline-issues [MLP]",
     "MM": "MM",
-    "MT": "MT",
-    "QM": "QM",
+    "MT": "Model-Training-issues (MT)",
+    "QM": "Quality-Measures (QM)",
 }
 _PHASES_OF_PREFIX = {
     "Data": ("data-collection", "data-preparation"),
@@ -74,7 +74,7 @@ def guess(notation: str) -> CodeInfo:
     prefix = next((p for p in _FAMILY_OF_PREFIX if m and p.lower() == m.group(1).lower()), None)
     family = _FAMILY_OF_PREFIX.get(prefix or "")
     phases = _PHASES_OF_PREFIX.get(prefix or "", ())
-    if notation.rstrip().endswith("]"):
+    if re.search(r"[\[(][A-Za-z]+[\])]\s*$", notation):
         kind, family = "family", None
     elif notation.lower().startswith("data-collection-"):
         kind, family, phases = "collection-technique", None, ("data-collection",)

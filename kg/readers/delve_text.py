@@ -31,7 +31,8 @@ FOOTER = re.compile(r"Created with the Delve Qualitative Analysis Tool\b.*")
 TITLE = re.compile(r"Interview\s*(\d+)\s*(?:-\s*(.+?))?\s*")
 SPEAKER = re.compile(r"(?:Interviewer|Interviewee|Unknown Speaker|Speaker)\s*\d*", re.I)
 CODE = re.compile(
-    r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)+(?: \[[A-Za-z]+\])?|[A-Za-z]+ \[[A-Za-z]+\]"
+    r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)+(?: (?:\[[A-Za-z]+\]|\([A-Za-z]+\)))?"
+    r"|[A-Za-z]+ (?:\[[A-Za-z]+\]|\([A-Za-z]+\))"
 )
 
 
