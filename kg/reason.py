@@ -81,7 +81,8 @@ class ReasoningReport:
     def notable(self) -> list[str]:
         """The inferences a researcher reads: evidence classes and links, and mappings."""
         lines = []
-        for i in sorted(self.inferences):
+        # Class memberships first (what each excerpt is evidence of), then links.
+        for i in sorted(self.inferences, key=lambda i: (i.predicate != str(RDF.type), i)):
             term = i.object if i.predicate == str(RDF.type) else i.predicate
             if term.startswith(str(QIKG)) or term.startswith(SKOS_CORE):
                 verb = "is a" if i.predicate == str(RDF.type) else self.label(i.predicate)
