@@ -91,6 +91,7 @@ def load_rdf_files(
                 f"{file}: a {formats[file].name} file names its own graphs; --graph is for "
                 "files of triples (Turtle, N-Triples, RDF/XML, JSON-LD, N3)"
             )
+    into.parent.mkdir(parents=True, exist_ok=True)
     store = OxigraphStore(into)
     try:
         for file in order:
