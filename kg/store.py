@@ -23,7 +23,7 @@ from __future__ import annotations
 import enum
 import io
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Protocol, cast, runtime_checkable
@@ -86,6 +86,9 @@ GRAPH_MEDIA_TYPES: dict[str, ox.RdfFormat] = {
 
 _QUAD_FORMATS = (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS)
 
+Term = ox.NamedNode | ox.Literal
+"""A value a query variable can be bound to (:meth:`Store.query`'s ``bindings``)."""
+
 
 class QuerySyntaxError(StoreError):
     """The query is not valid SPARQL 1.1; carries the parser's message."""
@@ -130,11 +133,15 @@ class Store(Protocol):
         default_graphs: list[str] | None = None,
         named_graphs: list[str] | None = None,
         base_iri: str | None = None,
+        bindings: Mapping[str, Term] | None = None,
     ) -> QueryResult:
         """Run a SPARQL 1.1 query (see the module docstring for the dataset rules).
 
         ``base_iri`` resolves relative IRIs of a query that declares no ``BASE`` (the SPARQL
         protocol lets a service choose one: the endpoint uses its own URL).
+        ``bindings`` binds variables (by name, without ``?``) to terms when the query runs;
+        the values are never written into the query text. The engine requires each bound
+        variable to be projected by the query.
         """
         ...
 
@@ -279,21 +286,26 @@ class OxigraphStore:
         default_graphs: list[str] | None = None,
         named_graphs: list[str] | None = None,
         base_iri: str | None = None,
+        bindings: Mapping[str, Term] | None = None,
     ) -> QueryResult:
         """Run a SPARQL 1.1 query; raises :class:`QuerySyntaxError` or :class:`StoreError`."""
         native = self._native()
         try:
+            subs = {ox.Variable(k): v for k, v in bindings.items()} if bindings else None
             if default_graphs is not None or named_graphs is not None:
                 value = native.query(
                     sparql,
                     base_iri=base_iri,
                     default_graph=[_named_node(g) for g in default_graphs or []],
                     named_graphs=[_named_node(g) for g in named_graphs or []],
+                    substitutions=subs,
                 )
             elif scan_query(sparql, base=base_iri).has_dataset_clause:
-                value = native.query(sparql, base_iri=base_iri)
+                value = native.query(sparql, base_iri=base_iri, substitutions=subs)
             else:
-                value = native.query(sparql, base_iri=base_iri, use_default_graph_as_union=True)
+                value = native.query(
+                    sparql, base_iri=base_iri, use_default_graph_as_union=True, substitutions=subs
+                )
         except SyntaxError as err:
             raise QuerySyntaxError(f"SPARQL syntax error: {err}") from err
         except (OSError, ValueError, RuntimeError) as err:
