@@ -25,6 +25,7 @@ from .evidence import anchor_document, redact_document, redact_text
 from .graph import Builder, Context, SourceRecord
 from .iris import DEFAULT_BASE, Iris
 from .model import Document, DocumentKind
+from .ontodoc import write_docs
 from .participants import ProfileValue, default_participants, locate
 from .sources import Skipped, Source, discover, read_source
 from .study import Study, default_study
@@ -201,6 +202,7 @@ def build(
             "unanchored": unanchored,
         }
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+        write_docs(tmp / "ontology")
         _swap(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -268,11 +268,12 @@ class Builder:
             if spans
             else [(para.text, before, after)]
         )
+        quote = " … ".join(exact for exact, _, _ in pieces)
+        g.add((x, QIKG.quote, Literal(quote, lang=lang)))
         for k, (exact, pre, post) in enumerate(pieces, 1):
             target = URIRef(f"{x}/span/{k}")
             selector = URIRef(f"{target}/quote")
             g.add((x, OA.hasTarget, target))
-            g.add((x, QIKG.quote, Literal(exact, lang=lang)))
             g.add((target, RDF.type, OA.SpecificResource))
             g.add((target, OA.hasSource, self.iris.paragraph(doc, t, p)))
             g.add((target, OA.hasSelector, selector))
@@ -357,7 +358,7 @@ class Builder:
             g.add((participant, QIKG.profileValue, node))
             g.add((node, RDF.type, QIKG.ProfileValue))
             g.add((node, QIKG.profileField, Literal(value.field)))
-            g.add((node, RDF.value, Literal(value.value, lang="en")))
+            g.add((node, QIKG.profileText, Literal(value.value, lang="en")))
             if value.note:
                 g.add((node, SKOS.editorialNote, Literal(value.note, lang="en")))
             if transcript is not None and turn is not None:
