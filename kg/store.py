@@ -291,7 +291,9 @@ class OxigraphStore:
         """Run a SPARQL 1.1 query; raises :class:`QuerySyntaxError` or :class:`StoreError`."""
         native = self._native()
         try:
-            subs = {ox.Variable(k): v for k, v in bindings.items()} if bindings else None
+            subs: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] | None = (
+                {ox.Variable(k): v for k, v in bindings.items()} if bindings else None
+            )
             if default_graphs is not None or named_graphs is not None:
                 value = native.query(
                     sparql,

@@ -18,6 +18,7 @@ from qikg.kg.store import OxigraphStore
 
 from . import close_app, create_app
 from .state import state_of
+from .workers import WorkerPool
 
 __all__ = ["graph_option", "load_rdf_files", "open_data", "open_dataset", "serve"]
 
@@ -157,11 +158,11 @@ def serve(
             bound = server.effective_port  # type: ignore[union-attr]
             shown = f"[{host}]" if ":" in host else host
             runner = state_of(app).runner
-            limit = (
-                f"{runner.timeout_s:g} s per query"
-                if runner.timeout_s is not None
-                else "no time limit (queries run in-process)"
-            )
+            if isinstance(runner, WorkerPool):
+                guard = ", no network" if runner.network_guarded else ""
+                limit = f"{runner.timeout_s:g} s per query in {runner.size} workers{guard}"
+            else:
+                limit = "no time limit (queries run in-process)"
             print(
                 f"Serving {store.triple_count()} statements in {len(store.named_graphs())} "
                 f"named graphs; {limit}, at most {app.config['MAX_RESULT_ROWS']} rows.",

@@ -175,7 +175,8 @@ def test_server_reports_what_it_loaded(server: LiveServer) -> None:
     summary = next(line for line in server.output if line.startswith("Serving"))
     assert f"{FIXTURE_STATEMENTS + GENERATED + 1} statements" in summary
     assert f"{len(GRAPHS) + 1} named graphs" in summary
-    assert f"{LIMIT_S:g} s per query" in summary and f"at most {MAX_ROWS} rows" in summary
+    assert f"{LIMIT_S:g} s per query in 2 workers" in summary
+    assert f"at most {MAX_ROWS} rows" in summary
 
 
 def test_sparqlwrapper_select_in_json_by_get_and_post(server: LiveServer) -> None:
@@ -338,6 +339,40 @@ def test_oversized_bodies_are_refused_by_the_server(server: LiveServer) -> None:
         urllib.request.urlopen(request, timeout=30)
     with caught.value:
         assert caught.value.code == 413
+
+
+def _children(pid: int) -> set[int]:
+    children = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            children.add(int(stat.parent.name))
+    return children
+
+
+def _state(pid: int) -> str | None:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return None
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").is_file(), reason="needs Linux's /proc")
+def test_the_server_stops_cleanly_with_its_workers(server: LiveServer) -> None:
+    workers = _children(server.process.pid)
+    assert len(workers) >= 2
+    server.stop()
+    assert server.process.returncode == 0
+    # Gone (or only waiting to be reaped), the workers and multiprocessing's resource tracker,
+    # which ends once it sees the server's end of its pipe close.
+    deadline = time.monotonic() + 10
+    while {_state(pid) for pid in workers} - {None, "Z"} and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert {_state(pid) for pid in workers} <= {None, "Z"}
+    assert not any("Traceback" in line for line in server.output)
 
 
 # -- loading RDF files for serving ---------------------------------------------------------------
