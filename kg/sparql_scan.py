@@ -16,7 +16,7 @@ requiring a boundary after them (``SERVICEex:x { }`` is a ``SERVICE`` call), so 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
@@ -241,7 +241,6 @@ def check_no_service(sparql: str) -> None:
 
 def _has_service_pattern(tree: object) -> bool:
     """Whether rdflib's parse tree holds a ``ServiceGraphPattern`` anywhere."""
-    from pyparsing import ParseResults
     from rdflib.plugins.sparql.parserutils import CompValue
 
     stack = [tree]
@@ -251,8 +250,8 @@ def _has_service_pattern(tree: object) -> bool:
             if node.name == "ServiceGraphPattern":
                 return True
             stack.extend(node.values())
-        elif isinstance(node, ParseResults | list | tuple):
-            stack.extend(node)
         elif isinstance(node, dict):
             stack.extend(node.values())
+        elif isinstance(node, Iterable) and not isinstance(node, str | bytes):
+            stack.extend(node)  # the parser's result lists; terms are strings and stop here
     return False
