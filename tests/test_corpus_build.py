@@ -24,7 +24,7 @@ TRANSCRIPTS = sorted((CORPUS / "transcripts").glob("*.txt")) if CORPUS.is_dir() 
 @pytest.fixture(scope="module")
 def dataset(corpus_build) -> Dataset:
     _, out = corpus_build
-    ds = Dataset()
+    ds = Dataset(default_union=True)
     ds.parse(out / DATASET_TRIG, format="trig")
     return ds
 
@@ -198,7 +198,7 @@ def test_a_redacted_name_is_recorded_in_provenance(tmp_path):
     planted = tmp_path / "Interview 97.txt"
     planted.write_text("Interviewer 1: Hello, I am Rached.\n\nInterviewee: Hi Rached.\n", "utf-8")
     build([planted], tmp_path / "ds")
-    ds = Dataset()
+    ds = Dataset(default_union=True)
     ds.parse(tmp_path / "ds" / DATASET_TRIG, format="trig")
     texts = [str(o) for o in ds.objects(None, URIRef("https://w3id.org/qikg/ontology#text"))]
     assert all("Rached" not in t for t in texts)
