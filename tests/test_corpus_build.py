@@ -171,7 +171,8 @@ def test_participant_profiles_point_to_the_turn(dataset):
     rows = q(
         dataset,
         f"""SELECT ?v ?text WHERE {{
-      <{S}/interview/3/participant> qikg:profileValue ?p . ?p qikg:profileText ?v ; qikg:evidence ?turn .
+      <{S}/interview/3/participant> qikg:profileValue ?p .
+      ?p qikg:profileText ?v ; qikg:evidence ?turn .
       ?turn qikg:text ?text }}""",
     )
     values = {str(v): str(t) for v, t in rows}
