@@ -20,12 +20,16 @@ def _default_data_dir() -> Path:
 def cmd_build(args: argparse.Namespace) -> int:
     from qikg.kg.build import build
 
-    result = build(args.inputs, args.out, base=args.base_iri)
+    result = build(args.inputs, args.out, base=args.base_iri, keep_going=args.keep_going)
     print(result.table())
     for report in result.reports:
         for warning in report.warnings:
             print(warning, file=sys.stderr)
-    return 0
+    for item in result.unanchored:
+        print(f"unanchored excerpt: {item}", file=sys.stderr)
+    for error in result.errors:
+        print(f"qikg: skipped after error: {error}", file=sys.stderr)
+    return 3 if result.errors else 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -112,6 +116,95 @@ def _add_ontology_commands(sub: argparse._SubParsersAction[argparse.ArgumentPars
     d.set_defaults(func=cmd_docs)
 
 
+def cmd_query(args: argparse.Namespace) -> int:
+    from qikg.errors import ConfigError
+    from qikg.queries import named_queries
+    from qikg.queries.formats import to_csv, to_json, to_text
+    from qikg.queries.run import EndpointExecutor, Executor, StoreExecutor, run
+
+    queries = named_queries()
+    if args.list or not args.name:
+        width = max(len(n) for n in queries)
+        for name, q in queries.items():
+            params = " ".join(f"{p.name}={p.type_label}" for p in q.params)
+            print(
+                f"{name:<{width}}  {q.summary}"
+                + (f"\n{'':<{width}}  params: {params}" if params else "")
+            )
+        return 0
+    query = queries.get(args.name)
+    if query is None:
+        raise ConfigError(f"no named query {args.name!r}; 'qikg query --list' lists them")
+    values: dict[str, str] = {}
+    for text in args.param:
+        key, sep, value = text.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"--param takes KEY=VALUE, not {text!r}")
+        if key in values:
+            raise ConfigError(f"--param {key} is given twice")
+        values[key] = value
+    executor: Executor
+    if args.endpoint:
+        executor = EndpointExecutor(args.endpoint)
+    else:
+        from qikg.kg.store import OxigraphStore
+
+        executor = StoreExecutor(OxigraphStore.open_read_only(_dataset_store(args)))
+    table = run(query, values, executor)
+    if args.format == "json":
+        meta = {"query": query.name, "parameters": values, "total": len(table.rows)}
+        sys.stdout.write(to_json(table, meta).decode("utf-8") + "\n")
+    elif args.format == "csv":
+        sys.stdout.write(to_csv(table, bom=False).decode("utf-8"))
+    else:
+        print(to_text(table))
+    return 0
+
+
+def _dataset_store(args: argparse.Namespace) -> Path:
+    """The store of ``--data``, or of the bundled example (built on first use)."""
+    from qikg.kg.build import STORE_DIR, build, example_inputs
+
+    if args.data is not None:
+        folder: Path = args.data
+        return folder / STORE_DIR if (folder / STORE_DIR).is_dir() else folder
+    folder = _default_data_dir()
+    if not (folder / STORE_DIR).is_dir():
+        print(f"Building the bundled example into {folder}", file=sys.stderr)
+        build(example_inputs(), folder)
+    return folder / STORE_DIR
+
+
+def _add_query_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    q = sub.add_parser(
+        "query",
+        help="answer a named query (the study's research questions) on a dataset or an endpoint",
+    )
+    q.add_argument("name", nargs="?", help="the named query ('qikg query --list' lists them)")
+    q.add_argument("--list", action="store_true", help="list the named queries and exit")
+    q.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a parameter of the query (repeatable)",
+    )
+    q.add_argument(
+        "--format", choices=("table", "csv", "json"), default="table", help="output (default table)"
+    )
+    where = q.add_mutually_exclusive_group()
+    where.add_argument(
+        "--data",
+        type=Path,
+        metavar="DIR",
+        help="a dataset folder written by 'qikg build' (default: the bundled example)",
+    )
+    where.add_argument(
+        "--endpoint", metavar="URL", help="a SPARQL endpoint, such as http://localhost:8000/sparql"
+    )
+    q.set_defaults(func=cmd_query)
+
+
 def parser() -> argparse.ArgumentParser:
     from qikg.kg.iris import DEFAULT_BASE
 
@@ -122,6 +215,11 @@ def parser() -> argparse.ArgumentParser:
     b = sub.add_parser("build", help="convert, validate and write a dataset")
     b.add_argument("inputs", nargs="+", type=Path, help="input files or folders")
     b.add_argument("--out", type=Path, required=True, help="dataset folder to write")
+    b.add_argument(
+        "--keep-going",
+        action="store_true",
+        help="build the files that can be read; list the others and exit with status 3",
+    )
     b.add_argument(
         "--base-iri", default=DEFAULT_BASE, help="base IRI of the data (default %(default)s)"
     )
@@ -168,6 +266,7 @@ def parser() -> argparse.ArgumentParser:
     )
     s.set_defaults(func=cmd_serve)
     _add_ontology_commands(sub)
+    _add_query_command(sub)
     return p
 
 
