@@ -249,6 +249,21 @@ def _prepare(
     return docs, context, notes
 
 
+def audit_dataset(folder: Path, policy: Policy) -> list[Finding]:
+    """Audit the literals of a built dataset (its N-Quads) against a privacy policy."""
+    import pyoxigraph as ox
+
+    path = folder / DATASET_NQ
+    if not path.is_file():
+        raise ParseError(str(folder), "no dataset.nq here: not a folder written by 'qikg build'")
+    texts = [
+        (f"{q.subject.value} {q.predicate.value}", q.object.value)
+        for q in ox.parse(path=path, format=ox.RdfFormat.N_QUADS)
+        if isinstance(q.object, ox.Literal)
+    ]
+    return audit(texts, policy)
+
+
 def _coded(s: Source) -> bool:
     return any(p.coded for p in s.document.paragraphs)
 

@@ -206,3 +206,63 @@ def test_a_redacted_name_is_recorded_in_provenance(tmp_path):
     assert any("[Researcher]" in t for t in texts)
     counts = list(ds.objects(None, URIRef("https://w3id.org/qikg/ontology#redactions")))
     assert counts and sum(int(c) for c in counts) >= 2
+
+
+def test_audit_command_reports_a_dataset(tmp_path):
+    import subprocess
+    import sys
+
+    from .conftest import EXAMPLE
+
+    build([EXAMPLE], tmp_path / "ds")
+    done = subprocess.run(
+        [sys.executable, "-m", "qikg", "audit", str(tmp_path / "ds"), "--all"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    # The coder's name "Amin" is in the document's title and in the researcher's name.
+    assert "accepted: name 'Amin'" in done.stdout
+    assert " 0 open" in done.stdout
+    nq = (tmp_path / "ds" / "dataset.nq").read_text(encoding="utf-8")
+    planted = nq + (
+        "<https://w3id.org/qikg/cote2024/interview/3/moderation-amin/turn/1> "
+        '<https://w3id.org/qikg/ontology#text> "mail me at a.b@example.org"@en '
+        "<https://w3id.org/qikg/cote2024/interview/3/moderation-amin/graph> .\n"
+    )
+    (tmp_path / "ds" / "dataset.nq").write_text(planted, encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "qikg", "audit", str(tmp_path / "ds")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 6
+    assert "open: email 'a.b@example.org'" in done.stdout
+
+
+def test_bad_files_stop_the_build_or_are_listed_with_keep_going(tmp_path):
+    need_shared()
+    from qikg.errors import ParseError
+
+    from .conftest import EXAMPLE
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / EXAMPLE.name).write_bytes(EXAMPLE.read_bytes())
+    pdf = PDFS[0].read_bytes()
+    (folder / "truncated.pdf").write_bytes(pdf[: len(pdf) // 2])
+    (folder / "Interview 90.txt").write_bytes(b"")
+    (folder / "Interview 91.txt").write_bytes("Interviewee: été".encode("utf-16"))
+    with pytest.raises(ParseError) as info:
+        build([folder], tmp_path / "ds")
+    assert info.value.file in {"truncated.pdf", "Interview 90.txt", "Interview 91.txt"}
+    assert not (tmp_path / "ds").exists()
+    result = build([folder], tmp_path / "ds", keep_going=True)
+    failed = {e.file: e for e in result.errors}
+    assert set(failed) == {"truncated.pdf", "Interview 90.txt", "Interview 91.txt"}
+    assert "truncated" in failed["truncated.pdf"].message
+    assert failed["Interview 90.txt"].line == 1
+    assert "UTF-8" in failed["Interview 91.txt"].message
+    assert [f.file for f in result.files] == [EXAMPLE.name]

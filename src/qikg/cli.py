@@ -32,6 +32,27 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 3 if result.errors else 0
 
 
+def cmd_audit(args: argparse.Namespace) -> int:
+    from qikg.kg.audit import default_policy, load_policy
+    from qikg.kg.build import audit_dataset
+
+    policy = (
+        load_policy(args.policy.read_text(encoding="utf-8"), str(args.policy))
+        if args.policy
+        else default_policy()
+    )
+    findings = audit_dataset(args.data, policy)
+    open_ = [f for f in findings if f.status == "open"]
+    for f in findings if args.all else open_:
+        print(f"{f.status}: {f.kind} {f.match!r} in {f.location}")
+    print(
+        f"{len(findings)} finding(s): {len(open_)} open, "
+        f"{sum(f.status == 'accepted' for f in findings)} accepted, "
+        f"{sum(f.status == 'redacted' for f in findings)} redacted"
+    )
+    return 6 if open_ else 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from qikg.kg.build import build, example_inputs
     from qikg.server.run import graph_option, serve
@@ -224,6 +245,12 @@ def parser() -> argparse.ArgumentParser:
         "--base-iri", default=DEFAULT_BASE, help="base IRI of the data (default %(default)s)"
     )
     b.set_defaults(func=cmd_build)
+
+    a = sub.add_parser("audit", help="scan a built dataset for personal data")
+    a.add_argument("data", type=Path, help="dataset folder written by 'qikg build'")
+    a.add_argument("--policy", type=Path, help="privacy policy TOML (default: the study's)")
+    a.add_argument("--all", action="store_true", help="list accepted and redacted findings too")
+    a.set_defaults(func=cmd_audit)
 
     s = sub.add_parser(
         "serve", help="serve a built dataset or RDF files (the bundled example by default)"
