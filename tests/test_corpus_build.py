@@ -266,3 +266,16 @@ def test_bad_files_stop_the_build_or_are_listed_with_keep_going(tmp_path):
     assert failed["Interview 90.txt"].line == 1
     assert "UTF-8" in failed["Interview 91.txt"].message
     assert [f.file for f in result.files] == [EXAMPLE.name]
+
+
+@pytest.mark.slow
+def test_speech_carries_its_language(dataset):
+    rows = q(
+        dataset,
+        """SELECT ?i (GROUP_CONCAT(DISTINCT LANG(?t)) AS ?langs) WHERE {
+          ?x qikg:inDocument ?d ; qikg:text ?t . ?d qikg:ofInterview ?i } GROUP BY ?i""",
+    )
+    langs = {str(i).rsplit("/", 1)[1]: set(str(v).split()) for i, v in rows}
+    assert langs["2"] == {"fr"}
+    assert all(v == {"en"} for k, v in langs.items() if k != "2")
+    assert len(langs) == 36
