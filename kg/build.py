@@ -12,6 +12,7 @@ import shutil
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
@@ -21,6 +22,7 @@ from qikg.errors import ParseError, PrivacyFailure, UnsupportedInput, Validation
 
 from .audit import Finding, Policy, audit, default_policy
 from .codebook import Codebook, default_codebook
+from .describe import DESCRIPTION_TTL, DUMPS_DIR, dataset_version, describe, write_dumps
 from .evidence import anchor_document, redact_document, redact_text
 from .graph import Builder, Context, SourceRecord
 from .iris import DEFAULT_BASE, Iris
@@ -189,7 +191,14 @@ def build(
         triples = _write(graphs, tmp)
         store = OxigraphStore(tmp / STORE_DIR)
         store.load_dataset(tmp / DATASET_NQ)
-        store.close()
+        try:
+            dumps = write_dumps(
+                tmp / DUMPS_DIR, tmp / DATASET_NQ, tmp / DATASET_TTL, tmp / DATASET_TRIG, study.id
+            )
+            description = describe(store, iris, dumps, issued=_build_time())
+        finally:
+            store.close()
+        description.serialize(tmp / DESCRIPTION_TTL, format="turtle", encoding="utf-8")
         manifest = {
             "qikg": __version__,
             "base": base,
@@ -200,6 +209,18 @@ def build(
             "skipped": [{"file": str(k.path), "reason": k.reason} for k in skipped],
             "failed": [str(e) for e in errors],
             "unanchored": unanchored,
+            "version": dataset_version(study.id),
+            "description": DESCRIPTION_TTL,
+            "dumps": [
+                {
+                    "file": d.name,
+                    "media_type": d.format.media_type,
+                    "encoding": d.format.encoding,
+                    "bytes": d.size,
+                    "sha256": d.sha256,
+                }
+                for d in dumps
+            ],
         }
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         write_docs(tmp / "ontology")
@@ -262,6 +283,14 @@ def audit_dataset(folder: Path, policy: Policy) -> list[Finding]:
         if isinstance(q.object, ox.Literal)
     ]
     return audit(texts, policy)
+
+
+def _build_time() -> datetime:
+    """Now, or ``SOURCE_DATE_EPOCH`` when set (reproducible builds)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    if epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), UTC)
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 def _coded(s: Source) -> bool:
