@@ -127,8 +127,9 @@ def bound_variables(query: NamedQuery) -> frozenset[str]:
     """Every variable a call may bind: one per parameter, more for a ``text`` parameter."""
     names: set[str] = set()
     for p in query.params:
-        names.add(p.name)
-        if p.type == "text":
+        if p.type != "text":
+            names.add(p.name)
+        else:
             names.add(f"{p.name}_terms")
             for i in range(1, MAX_TERMS + 1):
                 names.update({f"{p.name}_{i}", f"{p.name}_re_{i}"})
