@@ -33,7 +33,7 @@ from werkzeug.exceptions import MethodNotAllowed, RequestEntityTooLarge
 from qikg.errors import ConfigError
 from qikg.kg.store import Store
 
-from . import api, pages, sparql
+from . import api, linkeddata, pages, sparql
 from .execute import InProcessRunner, QueryRunner
 from .state import EXTENSION_KEY, ServerState, state_of
 from .workers import WorkerPool
@@ -88,6 +88,7 @@ def create_app(
     app.register_blueprint(sparql.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(linkeddata.bp)
     app.register_error_handler(MethodNotAllowed, _method_not_allowed)
     app.register_error_handler(RequestEntityTooLarge, _too_large)
     return app
