@@ -458,3 +458,39 @@ def dump(name: str) -> Response:
     response = send_file(path, mimetype=media, as_attachment=False, conditional=True)
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
+
+
+def dataset_citation() -> dict[str, str] | None:
+    """How to cite the served dataset (its title, version and IRI), from its description."""
+    manifest = _manifest()
+    desc = description()
+    if manifest is None or desc is None:
+        return None
+    from qikg.kg.describe import dataset_iri, version_iri
+    from qikg.kg.iris import Iris
+
+    iris = Iris(manifest["base"], manifest["study"])
+    version = str(manifest.get("version", ""))
+    return {
+        "text": (
+            f"{current_app.config['DATASET_TITLE']} (version {version}) [data set], "
+            f"derived from the replication package of the paper above. {version_iri(iris)}"
+        ),
+        "iri": str(dataset_iri(iris)),
+        "version_iri": str(version_iri(iris)),
+    }
+
+
+def schema_org_script() -> str | None:
+    """The schema.org ``Dataset`` as JSON for a ``<script type="application/ld+json">``,
+    with ``<``, ``>`` and ``&`` escaped so the text cannot close the script element."""
+    manifest = _manifest()
+    desc = description()
+    if manifest is None or desc is None:
+        return None
+    from qikg.kg.describe import schema_org
+    from qikg.kg.iris import Iris
+
+    data = schema_org(desc, Iris(manifest["base"], manifest["study"]))
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

@@ -9,6 +9,7 @@ from flask import Blueprint, current_app, render_template
 
 from qikg.kg.store import Store
 
+from .linkeddata import dataset_citation, schema_org_script
 from .sparql import endpoint_url
 from .state import state_of
 
@@ -117,4 +118,6 @@ def landing() -> str:
         endpoint=endpoint_url(),
         example_query=EXAMPLE_QUERY,
         max_rows=config["MAX_RESULT_ROWS"],
+        dataset_jsonld=schema_org_script(),
+        dataset_citation=dataset_citation(),
     )

@@ -203,3 +203,21 @@ def test_a_sample_of_the_corpus_dereferences_in_every_format(
                 status, ctype, _, where = _deref(client, iri, accept)
                 assert status == 200, (iri, accept)
                 assert ctype.split(";")[0] == media, (iri, accept, where)
+
+
+def test_the_landing_page_embeds_a_schema_org_dataset(client: FlaskClient) -> None:
+    import json
+    import re
+
+    from qikg.kg.describe import TERMS_OF_USE
+
+    text = client.get("/").data.decode("utf-8")
+    found = re.search(r'<script type="application/ld\+json">(.*?)</script>', text, re.S)
+    assert found is not None
+    data = json.loads(found.group(1))
+    assert data["@type"] == "Dataset"
+    assert data["conditionsOfAccess"] == TERMS_OF_USE
+    assert "10.1007/s10664-024-10536-7" in data["citation"]
+    assert data["version"] == __version__
+    assert any(d["contentUrl"].endswith(".nt.gz") for d in data["distribution"])
+    assert "To cite this dataset" in text
