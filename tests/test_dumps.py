@@ -154,3 +154,13 @@ def test_every_document_traces_to_its_source_file(built: Path) -> None:
         )
     )
     assert missing == []
+
+
+def test_citation_file_matches_the_package() -> None:
+    yaml = pytest.importorskip("yaml")
+
+    root = Path(__file__).resolve().parents[1]
+    cff = yaml.safe_load((root / "CITATION.cff").read_text(encoding="utf-8"))
+    assert cff["version"] == __version__
+    assert cff["license"] == "MIT"
+    assert cff["references"][0]["doi"] == "10.1007/s10664-024-10536-7"
