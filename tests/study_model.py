@@ -104,7 +104,8 @@ def _read(path: Path) -> Doc:
     paras = []
     for t, turn in enumerate(doc.turns, 1):
         for p, para in enumerate(turn.paragraphs, 1):
-            quotes = [s.text for s in para.spans] if para.spans else [para.text]
+            # One quote per coded paragraph: its underlined spans joined, else its whole text.
+            quote = " \u2026 ".join(s.text for s in para.spans) if para.spans else para.text
             paras.append(
                 Para(
                     t,
@@ -115,7 +116,7 @@ def _read(path: Path) -> Doc:
                     {fold(c) for c in para.codes},
                     list(para.codes),
                     list(para.question_ids),
-                    quotes if para.coded else [],
+                    [quote] if para.coded else [],
                 )
             )
     kind = "moderation" if path.parent.name == "moderation" else "coding"
