@@ -32,12 +32,17 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, abort, current_app, render_template, request, send_file
 from rdflib import Graph, Literal, URIRef
 
-from qikg.kg.describe import DESCRIPTION_TTL, DUMPS_DIR, SUMS_FILE
 from qikg.kg.store import OxigraphStore, Store
 
 from .state import state_of
 
 bp = Blueprint("linkeddata", __name__)
+
+# The names of what the build writes (as in qikg.kg.describe, imported only when needed: the
+# query worker processes import this package too, and should not load the build's modules).
+DESCRIPTION_TTL = "description.ttl"
+DUMPS_DIR = "dumps"
+SUMS_FILE = "SHA256SUMS"
 
 CACHE_KEY = "qikg.linkeddata"
 MAX_INBOUND = 200

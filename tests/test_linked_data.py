@@ -221,3 +221,12 @@ def test_the_landing_page_embeds_a_schema_org_dataset(client: FlaskClient) -> No
     assert data["version"] == __version__
     assert any(d["contentUrl"].endswith(".nt.gz") for d in data["distribution"])
     assert "To cite this dataset" in text
+
+
+def test_file_names_agree_with_the_build() -> None:
+    from qikg.kg import describe
+    from qikg.server import linkeddata
+
+    assert linkeddata.DESCRIPTION_TTL == describe.DESCRIPTION_TTL
+    assert linkeddata.DUMPS_DIR == describe.DUMPS_DIR
+    assert linkeddata.SUMS_FILE == describe.SUMS_FILE
