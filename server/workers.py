@@ -307,8 +307,11 @@ class WorkerPool:
         try:
             worker = self._spawn(opener, generation)
             self._await_ready(worker)
-        except Exception:
-            log.exception("could not start a query worker to replace a stopped one")
+        except Exception as err:
+            with self._lock:
+                closing = self._closed
+            if not closing:  # a pool being closed stops its starting workers: no fault
+                log.error("could not start a query worker to replace a stopped one: %s", err)
             return
         self._give_back(worker)
 
