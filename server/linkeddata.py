@@ -400,6 +400,17 @@ def ontology() -> Response:
     return response
 
 
+@bp.route("/ontology/<version>", methods=["GET"])
+def ontology_version(version: str) -> Response:
+    """The ontology's version IRI (``owl:versionIRI``): the same answer as ``/ontology``."""
+    from rdflib.namespace import OWL
+
+    current = {str(v) for v in _ontology_graph().objects(None, OWL.versionIRI)}
+    if not any(v.endswith(f"/ontology/{version}") for v in current):
+        abort(404)
+    return ontology()
+
+
 @bp.route("/ontology.<ext>", methods=["GET"])
 def ontology_file(ext: str) -> Response:
     fmt = _BY_EXT.get(ext)

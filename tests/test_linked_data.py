@@ -13,6 +13,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from rdflib import Graph, Namespace, URIRef
+from rdflib.namespace import OWL
 
 from qikg import __version__
 from qikg.kg.build import build, example_inputs
@@ -132,6 +133,10 @@ def test_the_ontology_serves_its_documentation_and_file(client: FlaskClient) -> 
     assert (URIRef("https://w3id.org/qikg/ontology"), None, None) in g
     for ext, (media, _) in RDF_TYPES.items():
         assert client.get(f"/ontology.{ext}").mimetype == media
+    version = g.value(URIRef("https://w3id.org/qikg/ontology"), OWL.versionIRI)
+    path = str(version).removeprefix("https://w3id.org/qikg")
+    assert client.get(path, headers={"Accept": "text/turtle"}).mimetype == "text/turtle"
+    assert client.get("/ontology/9.9.9").status_code == 404
 
 
 def test_void_at_the_well_known_address(client: FlaskClient, example: Path) -> None:
