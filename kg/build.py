@@ -24,7 +24,7 @@ from .audit import Finding, Policy, audit, default_policy
 from .codebook import Codebook, default_codebook
 from .describe import DESCRIPTION_TTL, DUMPS_DIR, dataset_version, describe, write_dumps
 from .evidence import anchor_document, redact_document, redact_text
-from .graph import Builder, Context, SourceRecord
+from .graph import Builder, Context, Curation, SourceRecord
 from .iris import DEFAULT_BASE, Iris
 from .model import Document, DocumentKind
 from .ontodoc import write_docs
@@ -154,14 +154,17 @@ def build(
     """Build the dataset of ``inputs`` into ``out``; raise on bad input or invalid data."""
     from .store import OxigraphStore
 
+    shipped = study is None or study.id == default_study().id
     study = study or default_study()
     codebook = codebook or default_codebook()
     policy = policy or default_policy()
-    participants = default_participants() if participants is None else participants
+    if participants is None:
+        participants = default_participants() if shipped else []
     sources, skipped, errors = read_sources(inputs, study, keep_going=keep_going)
     iris = Iris(base, study.id)
     docs, context, notes = _prepare(sources, iris, policy, participants)
-    builder = Builder(iris, study, codebook, context)
+    curation = Curation.shipped() if shipped and codebook is default_codebook() else Curation()
+    builder = Builder(iris, study, codebook, context, curation)
     graphs = builder.graphs(docs)
     findings = audit(_literals(graphs), policy)
     open_findings = [f for f in findings if f.status == "open"]

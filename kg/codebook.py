@@ -66,6 +66,8 @@ class CodeInfo:
     addresses: str | None = None
     variants: tuple[str, ...] = ()
     curated: bool = True
+    mappings: tuple[tuple[str, str], ...] = ()
+    """SKOS mappings to concepts of other schemes (another study's codebook): (property, IRI)."""
 
 
 def guess(notation: str) -> CodeInfo:
@@ -74,7 +76,8 @@ def guess(notation: str) -> CodeInfo:
     prefix = next((p for p in _FAMILY_OF_PREFIX if m and p.lower() == m.group(1).lower()), None)
     family = _FAMILY_OF_PREFIX.get(prefix or "")
     phases = _PHASES_OF_PREFIX.get(prefix or "", ())
-    if re.search(r"[\[(][A-Za-z]+[\])]\s*$", notation):
+    is_family = family is not None and family.lower() == notation.lower()
+    if is_family or re.search(r"[\[(][A-Za-z]+[\])]\s*$", notation):
         kind, family = "family", None
     elif notation.lower().startswith("data-collection-"):
         kind, family, phases = "collection-technique", None, ("data-collection",)
@@ -127,9 +130,33 @@ def parse_table(text: str, source: str = "codebook.csv") -> Codebook:
                 phases=phases,
                 addresses=row.get("addresses") or None,
                 variants=tuple(v for v in (row.get("variants") or "").split("|") if v),
+                mappings=_mappings(row.get("mappings") or "", source, line),
             )
         )
     return Codebook(entries)
+
+
+MAPPING_PROPERTIES = ("exactMatch", "closeMatch", "broadMatch", "narrowMatch", "relatedMatch")
+_IRI = re.compile(r"https?://[^\s<>\"{}|\\^`]+")
+
+
+def _mappings(text: str, source: str, line: int) -> tuple[tuple[str, str], ...]:
+    """Read ``closeMatch=<IRI> ...`` pairs: how a code relates to another study's codes."""
+    from qikg.errors import ParseError
+
+    out = []
+    for item in text.split():
+        prop, _, iri = item.partition("=")
+        iri = iri.strip("<>")
+        if prop not in MAPPING_PROPERTIES or not _IRI.fullmatch(iri):
+            raise ParseError(
+                source,
+                f"bad mapping {item!r}",
+                line=line,
+                hint=f"write PROPERTY=IRI with PROPERTY one of {', '.join(MAPPING_PROPERTIES)}",
+            )
+        out.append((prop, iri))
+    return tuple(out)
 
 
 @cache

@@ -376,6 +376,12 @@ class Builder:
         for w in written:
             info = self.codebook.lookup(w)
             entries.setdefault(info.notation, info)
+        for info in list(entries.values()):
+            # A guessed family the codebook lacks is kept as an uncurated family concept.
+            if info.family and info.family not in entries:
+                entries[info.family] = CodeInfo(
+                    info.family, "family", None, info.phases, curated=False
+                )
         for info in entries.values():
             self._code(g, info, scheme)
         self._catalogue(g)
@@ -479,6 +485,8 @@ class Builder:
             g.add((c, QIKG.mlPhase, PHASE[phase]))
         if info.addresses:
             g.add((c, QIKG.addresses, self.iris.code(info.addresses)))
+        for prop, iri in info.mappings:
+            g.add((c, SKOS[prop], URIRef(iri)))
 
     def study_graph(self, people: Iterable[str]) -> Graph:
         """The study, its guides and its researchers."""

@@ -18,9 +18,25 @@ def _default_data_dir() -> Path:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
+    from qikg.kg import codebook, study
     from qikg.kg.build import build
 
-    result = build(args.inputs, args.out, base=args.base_iri, keep_going=args.keep_going)
+    described = (
+        study.parse(args.study.read_text(encoding="utf-8"), str(args.study)) if args.study else None
+    )
+    table = (
+        codebook.parse_table(args.codebook.read_text(encoding="utf-8"), str(args.codebook))
+        if args.codebook
+        else None
+    )
+    result = build(
+        args.inputs,
+        args.out,
+        base=args.base_iri,
+        keep_going=args.keep_going,
+        study=described,
+        codebook=table,
+    )
     print(result.table())
     for report in result.reports:
         for warning in report.warnings:
@@ -236,6 +252,12 @@ def parser() -> argparse.ArgumentParser:
     b = sub.add_parser("build", help="convert, validate and write a dataset")
     b.add_argument("inputs", nargs="+", type=Path, help="input files or folders")
     b.add_argument("--out", type=Path, required=True, help="dataset folder to write")
+    b.add_argument(
+        "--study", type=Path, help="study description (TOML; default: the Côté et al. study)"
+    )
+    b.add_argument(
+        "--codebook", type=Path, help="codebook table (CSV; default: the Côté et al. codebook)"
+    )
     b.add_argument(
         "--keep-going",
         action="store_true",
