@@ -303,7 +303,7 @@ def _named_graph(iri: str) -> Graph | None:
     if node is None:
         return None
     store = state_of(current_app).store
-    if iri not in set(store.named_graphs()):
+    if not bool(store.query(_IS_GRAPH, bindings={"graph": node}).value):
         return None
     return _construct(store, _GRAPH, {"graph": node})
 
@@ -326,6 +326,9 @@ def resource(path: str) -> Response:
         found = _describe(base + stem)
         if found is not None:
             return _graph_response(found[0], fmt, base + stem, stem, inbound=found[1])
+        named = _named_graph(base + stem)
+        if named is not None:
+            return _graph_response(named, fmt, base + stem, stem)
     iri = base + path
     graph = _named_graph(iri)
     if graph is not None:

@@ -235,3 +235,14 @@ def test_file_names_agree_with_the_build() -> None:
     assert linkeddata.DESCRIPTION_TTL == describe.DESCRIPTION_TTL
     assert linkeddata.DUMPS_DIR == describe.DUMPS_DIR
     assert linkeddata.SUMS_FILE == describe.SUMS_FILE
+
+
+def test_a_named_graph_is_a_document(client: FlaskClient) -> None:
+    r = client.get("/cote2024/interview/3/graph", headers={"Accept": "application/n-triples"})
+    assert r.status_code == 200 and r.mimetype == "application/n-triples"
+    assert r.headers["Vary"] == "Accept"
+    location = r.headers["Content-Location"]
+    assert location == "/cote2024/interview/3/graph.nt"
+    again = client.get(location)
+    assert again.status_code == 200 and again.data == r.data
+    assert len(Graph().parse(data=r.data.decode("utf-8"), format="nt")) > 0
