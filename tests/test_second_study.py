@@ -64,9 +64,9 @@ def test_second_study_keeps_its_own_iris_and_maps_its_codes(tmp_path):
     assert {str(o) for o in ds.objects(cote, SKOS.inScheme)} == {
         "https://w3id.org/qikg/cote2024/codebook"
     }
-    subjects = {
-        str(s) for s in Dataset().parse(tmp_path / "pilot" / DATASET_TRIG, format="trig").subjects()
-    }
+    alone = Dataset(default_union=True)
+    alone.parse(tmp_path / "pilot" / DATASET_TRIG, format="trig")
+    subjects = {str(r[0]) for r in alone.query("SELECT DISTINCT ?s WHERE { ?s ?p ?o }")}
     assert not any("/cote2024" in s for s in subjects)
     assert "https://w3id.org/qikg/pilot2025/interview/3/coding-amin" in subjects
     # The pilot's codebook knows only MM-drift: the other codes are kept, uncurated.
