@@ -19,7 +19,6 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
-from qikg import __version__
 from qikg.errors import QikgError
 from qikg.queries import RESERVED, NamedQuery, named_queries
 from qikg.queries.formats import CSV_MEDIA_TYPE, to_csv, to_json
@@ -166,6 +165,9 @@ def index() -> Response:
 @bp.route("/openapi.json", methods=["GET"], endpoint="openapi")
 def openapi() -> Response:
     """The OpenAPI 3.1 description of this API."""
+    # Imported here: query worker processes import this package too, and need no version.
+    from qikg import __version__
+
     document = openapi_document(named_queries(), __version__)
     return _cors(Response(json.dumps(document, indent=1), mimetype="application/json"))
 
