@@ -15,6 +15,7 @@ from qikg.errors import ParseError, UnsupportedInput
 
 from .model import Document, DocumentKind
 from .readers import delve_pdf, delve_text, transcript
+from .readers.text import decode
 from .study import Study
 
 Reader = Callable[[bytes, str], Document]
@@ -93,5 +94,5 @@ def read_source(path: Path, study: Study) -> Source:
     doc = replace(doc, kind=kind_of(path, doc, study))
     text = None
     if doc.format == transcript.FORMAT:
-        text = data.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
+        text = decode(data, path.name, hint="re-save the transcript as UTF-8")
     return Source(path, hashlib.sha256(data).hexdigest(), doc, text)

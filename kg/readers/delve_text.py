@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from qikg.errors import ParseError
 
 from ..model import QUESTION_ID, Document, Paragraph, SpeakerRole, Turn, speaker_role
+from .text import decode
 
 FORMAT = "delve-text"
 FOOTER = re.compile(r"Created with the Delve Qualitative Analysis Tool\b.*")
@@ -66,17 +67,9 @@ class _Turn:
 
 
 def _decode(data: bytes, source: str) -> str:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise ParseError(
-            source,
-            f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})",
-            line=line,
-            hint="export the transcript from Delve again, or re-save the file as UTF-8",
-        ) from None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    return decode(
+        data, source, hint="export the transcript from Delve again, or re-save the file as UTF-8"
+    )
 
 
 def _blocks(text: str) -> list[_Block]:

@@ -27,6 +27,7 @@ from pathlib import PurePath
 from qikg.errors import ParseError
 
 from ..model import Document, DocumentKind, Paragraph, SpeakerRole, Turn, speaker_role
+from .text import decode
 
 FORMAT = "transcript"
 
@@ -81,17 +82,7 @@ class _Turn:
 
 
 def _decode(data: bytes, source: str) -> str:
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise ParseError(
-            source,
-            f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})",
-            line=line,
-            hint="re-save the transcript as UTF-8",
-        ) from None
-    return text.removeprefix("\ufeff")
+    return decode(data, source, hint="re-save the transcript as UTF-8")
 
 
 def _interview(source: str) -> tuple[int, str, str | None]:
