@@ -24,7 +24,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import Dataset
 
-from qikg.kg.build import example_inputs
+from qikg.kg.build import example_inputs, nquad_lines
 from qikg.kg.codebook import default_codebook
 from qikg.kg.graph import Builder
 from qikg.kg.iris import Iris
@@ -56,10 +56,7 @@ def synthetic_nquads(target: int, folder: Path) -> tuple[Path, int]:
         d = replace(doc, interview=1000 + n, kind=DocumentKind.MODERATION)
         graphs = builder.graphs([d]) if n == 1 else builder.graphs([d])[2:]
         for g in graphs:
-            name = f" <{g.identifier}> .\n"
-            lines.extend(
-                t[:-2] + name for t in g.serialize(format="nt").splitlines(True) if t.strip()
-            )
+            lines.extend(nquad_lines(g))
     path = folder / "synthetic.nq"
     path.write_text("".join(lines), encoding="utf-8")
     return path, len(lines)

@@ -322,6 +322,13 @@ def _summary(
     )
 
 
+def nquad_lines(g: Graph) -> list[str]:
+    """The triples of ``g`` as N-Quads lines in its named graph (unsorted)."""
+    name = f" <{g.identifier}> .\n"
+    nt = g.serialize(format="nt").splitlines(keepends=True)
+    return [t[:-2] + name for t in nt if t.strip()]
+
+
 def _write(graphs: list[Graph], folder: Path) -> int:
     """Write N-Quads (sorted), TriG and a Turtle merge of all graphs; return the triple count."""
     import pyoxigraph as ox
@@ -329,10 +336,7 @@ def _write(graphs: list[Graph], folder: Path) -> int:
     lines: list[str] = []
     prefixes: dict[str, str] = {}
     for g in graphs:
-        name = f" <{g.identifier}> .\n"
-        lines.extend(
-            t[:-2] + name for t in g.serialize(format="nt").splitlines(keepends=True) if t.strip()
-        )
+        lines.extend(nquad_lines(g))
         prefixes.update((p, str(ns)) for p, ns in g.namespaces() if p)
     lines.sort()
     nq = folder / DATASET_NQ
