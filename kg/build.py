@@ -29,7 +29,7 @@ from .iris import DEFAULT_BASE, Iris
 from .model import Document, DocumentKind
 from .ontodoc import write_docs
 from .participants import ProfileValue, default_participants, locate
-from .sources import Skipped, Source, discover, read_source
+from .sources import Skipped, Source, discover, read_file
 from .study import Study, default_study
 from .validate import Report, validate
 
@@ -105,8 +105,8 @@ def read_sources(
     sources: list[Source] = []
     errors: list[ParseError] = []
     for (path, named), outcome in zip(found, _read_all([p for p, _ in found], study), strict=True):
-        if isinstance(outcome, Source):
-            sources.append(outcome)
+        if isinstance(outcome, list):
+            sources.extend(outcome)
         elif isinstance(outcome, UnsupportedInput) and not named:
             skipped.append(Skipped(path, outcome.message))
         elif keep_going and not isinstance(outcome, UnsupportedInput):
@@ -122,14 +122,14 @@ def read_sources(
     return sources, skipped, errors
 
 
-def _read_one(path: Path, study: Study) -> Source | ParseError:
+def _read_one(path: Path, study: Study) -> list[Source] | ParseError:
     try:
-        return read_source(path, study)
+        return read_file(path, study)
     except ParseError as exc:
         return exc
 
 
-def _read_all(paths: list[Path], study: Study) -> list[Source | ParseError]:
+def _read_all(paths: list[Path], study: Study) -> list[list[Source] | ParseError]:
     """Read the files, in worker processes when there are several cores and many files."""
     workers = min(os.cpu_count() or 1, 4)
     if workers < 2 or len(paths) < 4:

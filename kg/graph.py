@@ -7,7 +7,7 @@ graph never counts a fact twice.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from rdflib import RDF, RDFS, XSD, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, PROV, SKOS
@@ -27,7 +27,7 @@ from .catalogue import (
 from .codebook import Codebook, CodeInfo
 from .evidence import SpanKey
 from .iris import QIKG, Iris
-from .model import Document, DocumentKind, Paragraph, SpeakerRole
+from .model import CodeDefinition, Document, DocumentKind, Paragraph, SpeakerRole
 from .participants import ProfileValue
 from .study import Study
 
@@ -365,8 +365,18 @@ class Builder:
                 g.add((node, QIKG.evidence, self.iris.turn(transcript[0], turn)))
 
     # ---------------------------------------------------------- codebook, study
-    def codebook_graph(self, written: Iterable[str], questions: Iterable[str]) -> Graph:
-        """Every curated code, the uncurated codes met in ``written``, and the question ids."""
+    def codebook_graph(
+        self,
+        written: Iterable[str],
+        questions: Iterable[str],
+        defined: Iterable[CodeDefinition] = (),
+    ) -> Graph:
+        """Every curated code, the uncurated codes met in ``written``, and the question ids.
+
+        ``defined`` are the codes of an imported code book: an uncurated one gets its parent
+        as ``skos:broader`` (instead of a family guessed from its name) and its description as
+        ``skos:definition``; a curated code keeps what the curated codebook says.
+        """
         g = Graph(identifier=self.iris.codebook_graph())
         bind_prefixes(g)
         scheme = self.iris.codebook()
@@ -376,6 +386,7 @@ class Builder:
         for w in written:
             info = self.codebook.lookup(w)
             entries.setdefault(info.notation, info)
+        imported = self._imported(defined, entries)
         for info in list(entries.values()):
             # A guessed family the codebook lacks is kept as an uncurated family concept.
             if info.family and info.family not in entries:
@@ -383,11 +394,27 @@ class Builder:
                     info.family, "family", None, info.phases, curated=False
                 )
         for info in entries.values():
-            self._code(g, info, scheme)
+            self._code(g, info, scheme, imported.get(info.notation))
         self._catalogue(g)
         for qid in sorted(set(questions) | set(self.curation.questions)):
             self._question(g, qid)
         return g
+
+    def _imported(
+        self, defined: Iterable[CodeDefinition], entries: dict[str, CodeInfo]
+    ) -> dict[str, tuple[str | None, str | None]]:
+        """Parent notation and description of each uncurated code of an imported code book."""
+        out: dict[str, tuple[str | None, str | None]] = {}
+        for d in defined:
+            info = self.codebook.lookup(d.name)
+            entries.setdefault(info.notation, info)
+            if info.curated:
+                continue
+            parent = self.codebook.lookup(d.parent).notation if d.parent else None
+            if parent is not None and parent != info.family:
+                entries[info.notation] = replace(entries[info.notation], family=None)
+            out[info.notation] = (parent, d.description)
+        return out
 
     def _catalogue(self, g: Graph) -> None:
         """The catalogue of quality issues as a concept scheme, each issue in its dimension."""
@@ -458,8 +485,19 @@ class Builder:
             g.add((wording, QIKG.inGuide, self.iris.guide(guide)))
             g.add((wording, QIKG.questionText, Literal(text, lang="en")))
 
-    def _code(self, g: Graph, info: CodeInfo, scheme: URIRef) -> None:
+    def _code(
+        self,
+        g: Graph,
+        info: CodeInfo,
+        scheme: URIRef,
+        imported: tuple[str | None, str | None] | None = None,
+    ) -> None:
         c = self.iris.code(info.notation)
+        parent, description = imported or (None, None)
+        if parent is not None:
+            g.add((c, SKOS.broader, self.iris.code(parent)))
+        if description:
+            g.add((c, SKOS.definition, Literal(description, lang="en")))
         g.add((c, RDF.type, KIND_CLASS[info.kind]))
         if not info.curated:
             g.add((c, RDF.type, QIKG.UncuratedCode))
@@ -534,7 +572,8 @@ class Builder:
         written = [c for d in docs for p in d.paragraphs for c in p.codes]
         questions = [q for d in docs for p in d.paragraphs for q in p.question_ids]
         people = [d.person for d in docs if d.person and d.kind is not DocumentKind.TRANSCRIPT]
-        out = [self.study_graph(people), self.codebook_graph(written, questions)]
+        defined = {c.name: c for d in docs for c in d.codebook}.values()
+        out = [self.study_graph(people), self.codebook_graph(written, questions, defined)]
         for number in sorted(by_interview):
             out.append(self.interview_graph(number, by_interview[number]))
             out.extend(self.document_graph(d) for d in by_interview[number])

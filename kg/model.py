@@ -79,11 +79,21 @@ class Turn:
 
 
 @dataclass(frozen=True)
+class CodeDefinition:
+    """A code of an imported code book: its name, its parent code's name, its description."""
+
+    name: str
+    parent: str | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True)
 class Document:
     """One source document of an interview: a transcript or a coding of it.
 
     ``person`` is the name a coded file's title carries (the coder, or the moderator for a
     moderated coding); ``kind`` is None where the file alone does not say which.
+    ``codebook`` holds the code book a project file defines (codes applied or not).
     """
 
     source: str
@@ -97,6 +107,7 @@ class Document:
     delve_id: str | None = None
     printed: str | None = None
     notes: tuple[str, ...] = field(default=())
+    codebook: tuple[CodeDefinition, ...] = field(default=())
 
     @property
     def paragraphs(self) -> list[Paragraph]:

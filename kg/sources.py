@@ -14,12 +14,12 @@ from pathlib import Path
 from qikg.errors import ParseError, UnsupportedInput
 
 from .model import Document, DocumentKind
-from .readers import delve_pdf, delve_text, transcript
+from .readers import delve_pdf, delve_text, qdpx, transcript
 from .readers.text import decode
 from .study import Study
 
 Reader = Callable[[bytes, str], Document]
-SUFFIXES = (".txt", ".pdf")
+SUFFIXES = (".txt", ".pdf", ".qdpx", ".qde")
 """Endings of the files a folder is searched for."""
 
 
@@ -54,7 +54,8 @@ def reader_for(path: Path, data: bytes) -> Reader:
     raise UnsupportedInput(
         path.name,
         f"unsupported file type {suffix or '(none)'!r}",
-        hint="pass Delve text exports (.txt), plain transcripts (.txt) or Delve prints (.pdf)",
+        hint="pass Delve text exports (.txt), plain transcripts (.txt), Delve prints (.pdf) "
+        "or REFI-QDA projects (.qdpx, project.qde)",
     )
 
 
@@ -87,12 +88,41 @@ def kind_of(path: Path, doc: Document, study: Study) -> DocumentKind | None:
     return DocumentKind(folder) if folder else doc.kind
 
 
+def _kind(path: Path, doc: Document, study: Study) -> Document:
+    return replace(doc, kind=kind_of(path, doc, study))
+
+
 def read_source(path: Path, study: Study) -> Source:
     """Read one file into a Source; raise ParseError naming the file on bad input."""
     data = path.read_bytes()
     doc = reader_for(path, data)(data, path.name)
-    doc = replace(doc, kind=kind_of(path, doc, study))
+    doc = _kind(path, doc, study)
     text = None
     if doc.format == transcript.FORMAT:
         text = decode(data, path.name, hint="re-save the transcript as UTF-8")
     return Source(path, hashlib.sha256(data).hexdigest(), doc, text)
+
+
+def is_project(path: Path) -> bool:
+    """True for a REFI-QDA project: a ``.qdpx`` archive or a bare ``project.qde``."""
+    return path.suffix.lower() in (".qdpx", ".qde")
+
+
+def read_file(path: Path, study: Study) -> list[Source]:
+    """The sources of one file: one for most formats, one per source and coder of a project."""
+    if not is_project(path):
+        return [read_source(path, study)]
+    data = path.read_bytes()
+    project = qdpx.read_project(data, path.name)
+    if not project.documents:
+        raise ParseError(
+            path.name,
+            f"the project holds no text source qikg can read ({len(project.codes)} codes, "
+            f"{len(project.skipped)} sources without their text): nothing to build",
+            hint="pass the .qdpx archive with its sources/ folder",
+        )
+    sha = hashlib.sha256(data).hexdigest()
+    return [
+        Source(path, sha, doc if doc.kind is DocumentKind.TRANSCRIPT else _kind(path, doc, study))
+        for doc in project.documents
+    ]

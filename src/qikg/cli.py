@@ -69,6 +69,13 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return 6 if open_ else 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from qikg.kg.qdpx_export import export_qdpx
+
+    print(f"wrote {export_qdpx(args.data, args.out)}")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from qikg.kg.build import build, example_inputs
     from qikg.server.run import graph_option, serve
@@ -273,6 +280,12 @@ def parser() -> argparse.ArgumentParser:
     a.add_argument("--policy", type=Path, help="privacy policy TOML (default: the study's)")
     a.add_argument("--all", action="store_true", help="list accepted and redacted findings too")
     a.set_defaults(func=cmd_audit)
+
+    e = sub.add_parser("export", help="write a built dataset as a REFI-QDA project (.qdpx)")
+    e.add_argument("--format", choices=("qdpx",), default="qdpx", help="the format (qdpx)")
+    e.add_argument("data", type=Path, help="dataset folder written by 'qikg build'")
+    e.add_argument("out", type=Path, help="the project file to write (.qdpx)")
+    e.set_defaults(func=cmd_export)
 
     s = sub.add_parser(
         "serve", help="serve a built dataset or RDF files (the bundled example by default)"
