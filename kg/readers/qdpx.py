@@ -36,6 +36,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -194,7 +195,7 @@ def read_project(data: bytes, source: str) -> Project:
 def _open_zip(data: bytes, source: str) -> zipfile.ZipFile:
     try:
         return zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+    except (zipfile.BadZipFile, zlib.error, OSError, ValueError) as exc:
         raise ParseError(
             source,
             f"not a zip archive ({exc}): a .qdpx project is a zip of project.qde and sources/",
@@ -205,7 +206,14 @@ def _open_zip(data: bytes, source: str) -> zipfile.ZipFile:
 def _member(archive: zipfile.ZipFile, member: str, source: str) -> bytes:
     try:
         return archive.read(member)
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        OSError,
+        ValueError,
+        EOFError,
+        NotImplementedError,
+    ) as exc:
         raise ParseError(
             f"{source}: {member}", f"cannot be read from the archive ({exc})", hint=_HINT_EXPORT
         ) from None
