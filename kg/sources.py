@@ -118,8 +118,11 @@ def read_file(path: Path, study: Study) -> list[Source]:
         raise ParseError(
             path.name,
             f"the project holds no text source qikg can read ({len(project.codes)} codes, "
-            f"{len(project.skipped)} sources without their text): nothing to build",
-            hint="pass the .qdpx archive with its sources/ folder",
+            f"{len(project.skipped)} sources without their text): its codes would belong to no "
+            "interview, nothing to build",
+            hint="pass the .qdpx archive with its sources/ folder"
+            if project.skipped
+            else "export the project with its coded documents",
         )
     sha = hashlib.sha256(data).hexdigest()
     return [

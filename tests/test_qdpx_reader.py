@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import re
 import time
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rdflib import RDF
 
 from qikg.errors import ParseError, UnsupportedInput
 from qikg.kg.model import DocumentKind
@@ -277,3 +279,41 @@ def test_damaged_projects_parse_or_raise_parse_error(data: st.DataObject) -> Non
     damage = data.draw(st.binary(min_size=1, max_size=8))
     with contextlib.suppress(ParseError):
         qdpx.read_project(good[:at] + damage + good[at + len(damage) :], "p.qdpx")
+
+
+# ---------------------------------------------------------------- into the codebook graph
+
+
+def test_imported_codes_join_the_codebook_with_parent_and_description() -> None:
+    from rdflib import Literal, URIRef
+    from rdflib.namespace import SKOS
+
+    from qikg.kg.codebook import default_codebook
+    from qikg.kg.graph import Builder
+    from qikg.kg.iris import QIKG, Iris
+    from qikg.kg.model import CodeDefinition
+
+    defined = (
+        CodeDefinition("Commits", None, "Commits of the project"),
+        CodeDefinition("2022 cdbfd92", "Commits", None),
+        CodeDefinition("MM-drift", "Commits", "not the curated definition"),
+    )
+    (doc,) = qdpx.read_project(hand_project(""), "hand.qdpx").documents
+    doc = dataclasses.replace(doc, codebook=defined)
+    builder = Builder(
+        Iris("https://w3id.org/qikg/", "cote2024"), default_study(), default_codebook()
+    )
+    g = builder.graphs([doc])[1]
+    code = "https://w3id.org/qikg/cote2024/code/"
+    commits, child, drift = (
+        URIRef(code + "commits"),
+        URIRef(code + "2022-cdbfd92"),
+        URIRef(code + "mm-drift"),
+    )
+    assert (child, SKOS.broader, commits) in g
+    assert (commits, SKOS.definition, Literal("Commits of the project", lang="en")) in g
+    assert (commits, RDF.type, QIKG.UncuratedCode) in g and (child, SKOS.notation, None) in g
+    # A curated code keeps what the curated codebook says.
+    assert (drift, SKOS.broader, commits) not in g
+    assert (drift, SKOS.definition, Literal("not the curated definition", lang="en")) not in g
+    assert (drift, RDF.type, QIKG.UncuratedCode) not in g
