@@ -54,6 +54,8 @@ PROJECT_MEMBER = "project.qde"
 INTERNAL = "internal://"
 _Q = f"{{{NS}}}"
 _INTERVIEW = re.compile(r".*?Interview\s*(\d+)", re.I)
+ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError, NotImplementedError)
+"""What a damaged archive raises while it is opened or a member is read."""
 _HINT_EXPORT = "export the project from the QDA tool again (REFI-QDA project, .qdpx)"
 
 
@@ -195,7 +197,7 @@ def read_project(data: bytes, source: str) -> Project:
 def _open_zip(data: bytes, source: str) -> zipfile.ZipFile:
     try:
         return zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, zlib.error, OSError, ValueError) as exc:
+    except ZIP_ERRORS as exc:
         raise ParseError(
             source,
             f"not a zip archive ({exc}): a .qdpx project is a zip of project.qde and sources/",
@@ -206,14 +208,7 @@ def _open_zip(data: bytes, source: str) -> zipfile.ZipFile:
 def _member(archive: zipfile.ZipFile, member: str, source: str) -> bytes:
     try:
         return archive.read(member)
-    except (
-        zipfile.BadZipFile,
-        zlib.error,
-        OSError,
-        ValueError,
-        EOFError,
-        NotImplementedError,
-    ) as exc:
+    except ZIP_ERRORS as exc:
         raise ParseError(
             f"{source}: {member}", f"cannot be read from the archive ({exc})", hint=_HINT_EXPORT
         ) from None
