@@ -126,6 +126,8 @@ def read_file(path: Path, study: Study) -> list[Source]:
         )
     sha = hashlib.sha256(data).hexdigest()
     return [
-        Source(path, sha, doc if doc.kind is DocumentKind.TRANSCRIPT else _kind(path, doc, study))
-        for doc in project.documents
+        Source(path, sha, doc, text)
+        if doc.kind is DocumentKind.TRANSCRIPT
+        else Source(path, sha, _kind(path, doc, study))
+        for doc, text in zip(project.documents, project.texts, strict=True)
     ]

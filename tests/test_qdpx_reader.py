@@ -187,6 +187,13 @@ def test_sources_choose_the_project_reader(tmp_path: Path) -> None:
     path.write_bytes(hand_project(selection(41, 51)))
     (source,) = read_file(path, default_study())
     assert source.document.format == qdpx.FORMAT and source.path == path
+    assert source.text is None  # a coding: its text is the transcript's business
+    path.write_bytes(hand_project(""))
+    (transcript,) = read_file(path, default_study())
+    # An uncoded source is the interview's transcript: its text (line ends as \n) is the
+    # canonical text that codings of the interview are anchored in.
+    assert transcript.document.kind is DocumentKind.TRANSCRIPT
+    assert transcript.text == TEXT.replace("\r\n", "\n")
     with pytest.raises(UnsupportedInput, match="REFI-QDA"):
         reader_for(tmp_path / "notes.docx", b"")
 

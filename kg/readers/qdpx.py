@@ -68,6 +68,8 @@ class Project:
     codes: tuple[CodeDefinition, ...]
     documents: tuple[Document, ...]
     skipped: tuple[str, ...] = ()
+    texts: tuple[str, ...] = ()
+    """The plain text of each document's source, line ends as ``\\n``, in document order."""
 
 
 @dataclass
@@ -168,6 +170,7 @@ def read_project(data: bytes, source: str) -> Project:
     for note in root.iter(f"{_Q}Note"):
         ctx.notes[_guid(note.get("guid"))] = _text_of(note.find(f"{_Q}PlainTextContent"))
     documents: list[Document] = []
+    plain: list[str] = []
     skipped: list[str] = []
     sources = root.find(f"{_Q}Sources")
     texts = [] if sources is None else list(sources.iter(f"{_Q}TextSource"))
@@ -184,13 +187,16 @@ def read_project(data: bytes, source: str) -> Project:
                 )
             skipped.append(f"{name}: its text is not in this file")
             continue
-        documents.extend(_documents(element, name, index, text, ctx, tuple(codes)))
+        made = _documents(element, name, index, text, ctx, tuple(codes))
+        documents.extend(made)
+        plain.extend([text.replace("\r\n", "\n").replace("\r", "\n")] * len(made))
     return Project(
         name=root.get("name") or "",
         users=tuple(dict.fromkeys(ctx.users.values())),
         codes=tuple(codes),
         documents=tuple(documents),
         skipped=tuple(skipped),
+        texts=tuple(plain),
     )
 
 
