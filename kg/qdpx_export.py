@@ -32,7 +32,7 @@ from qikg import __version__
 from qikg.errors import ParseError, QikgError
 
 from .readers.qdpx import INTERNAL, NS, PROJECT_MEMBER, schema
-from .store import OxigraphStore
+from .store import OxigraphStore, Store
 
 PREFIXES = """
 PREFIX qikg: <https://w3id.org/qikg/ontology#>
@@ -122,7 +122,7 @@ class ExportSummary:
         )
 
 
-def _rows(store: OxigraphStore, query: str) -> list[dict[str, Any]]:
+def _rows(store: Store, query: str) -> list[dict[str, Any]]:
     result = store.query(query)
     names = [v.value for v in result.value.variables]  # type: ignore[union-attr]
     return [
@@ -149,23 +149,20 @@ def render(turns: list[tuple[str, list[str]]]) -> tuple[str, list[tuple[int, int
     return "".join(parts), places
 
 
-def _locate(text: str, paragraphs: list[str]) -> list[tuple[int, int]]:
-    """Where each paragraph sits in a transcript's full text, searched in order."""
-    out = []
-    cursor = 0
-    for para in paragraphs:
-        start = text.find(para, cursor)
-        if start < 0:
-            start = cursor
-        cursor = start + len(para)
-        out.append((start, cursor))
-    return out
+@dataclass
+class _Excerpts:
+    """The coded excerpts of the dataset: codes, paragraph and quoted spans of each."""
+
+    codes: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    where: dict[str, tuple[str, int, int]] = field(default_factory=dict)
+    targets: dict[str, list[tuple[str, str, str]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    of_document: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
 
 
 def export_qdpx(data: Path, out: Path) -> ExportSummary:
     """Write the dataset built in ``data`` as the REFI-QDA project ``out`` (a .qdpx file)."""
-    from lxml import etree
-
     store_dir = data / "store"
     if not store_dir.is_dir():
         raise ParseError(
@@ -175,96 +172,53 @@ def export_qdpx(data: Path, out: Path) -> ExportSummary:
         )
     store = OxigraphStore.open_read_only(store_dir)
     try:
-        docs = _rows(store, DOCUMENTS)
-        paragraphs = _rows(store, PARAGRAPHS)
-        codings = _rows(store, CODINGS)
-        spans = _rows(store, SPANS)
-        codes = _rows(store, CODES)
-        titles = _rows(store, STUDY)
+        xml, members, summary = project_of(store, data.name)
     finally:
         store.close()
+    _write_zip(out, xml, members)
+    return ExportSummary(out, *summary)
+
+
+def project_of(store: Store, name: str) -> tuple[bytes, dict[str, str], tuple[int, ...]]:
+    """``project.qde``, the source texts by archive member, and the counts of the summary."""
+    from lxml import etree
 
     sources: dict[str, _Source] = {}
-    for row in docs:
+    for row in _rows(store, DOCUMENTS):
         sources.setdefault(
             row["d"], _Source(row["d"], row["title"], row["coder"], row["person"], row["full"])
         )
-    for row in paragraphs:
+    for row in _rows(store, PARAGRAPHS):
         src = sources.get(row["d"])
         if src is not None:
             paras = src.turns.setdefault(int(row["t"]), (row["label"], {}))[1]
             paras[int(row["p"])] = row["text"]
+    ex = _Excerpts()
+    for row in _rows(store, CODINGS):
+        ex.codes[row["x"]].append(row["code"])
+        ex.where[row["x"]] = (row["d"], int(row["t"]), int(row["p"]))
+    for row in _rows(store, SPANS):
+        ex.targets[row["x"]].append((row["target"], row["exact"], row["prefix"] or ""))
+    for x, (d, _, _) in ex.where.items():
+        ex.of_document[d].append(x)
 
     q = f"{{{NS}}}"
     root = etree.Element(f"{q}Project", nsmap={None: NS})
-    root.set("name", titles[0]["title"] if titles else data.name)
+    titles = _rows(store, STUDY)
+    root.set("name", titles[0]["title"] if titles else name)
     root.set("origin", f"qikg {__version__}")
     users = {s.coder: s.person for s in sources.values() if s.coder and s.person}
     if users:
         users_el = etree.SubElement(root, f"{q}Users")
-        for iri, name in sorted(users.items()):
-            etree.SubElement(users_el, f"{q}User", guid=guid(iri), name=name)
-    code_count = _codebook(root, codes, q)
-
-    by_excerpt: dict[str, list[str]] = defaultdict(list)
-    where: dict[str, tuple[str, int, int]] = {}
-    for row in codings:
-        by_excerpt[row["x"]].append(row["code"])
-        where[row["x"]] = (row["d"], int(row["t"]), int(row["p"]))
-    targets: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
-    for row in spans:
-        targets[row["x"]].append((row["target"], row["exact"], row["prefix"] or ""))
-
-    sources_el = etree.SubElement(root, f"{q}Sources")
+        for iri, person in sorted(users.items()):
+            etree.SubElement(users_el, f"{q}User", guid=guid(iri), name=person)
+    code_count = _codebook(root, _rows(store, CODES), q)
     members: dict[str, str] = {}
-    selections = coding_count = 0
-    excerpts_of: dict[str, list[str]] = defaultdict(list)
-    for x, (d, _, _) in where.items():
-        excerpts_of[d].append(x)
-    for src in sources.values():
-        order = [(t, p) for t in sorted(src.turns) for p in sorted(src.turns[t][1])]
-        texts = [src.turns[t][1][p] for t, p in order]
-        if src.full is not None:
-            text, places = src.full, _locate(src.full, texts)
-        else:
-            turns = [
-                (src.turns[t][0], [src.turns[t][1][p] for p in sorted(src.turns[t][1])])
-                for t in sorted(src.turns)
-            ]
-            text, places = render(turns)
-        place_of = dict(zip(order, places, strict=True))
-        sid = guid(src.iri)
-        members[f"sources/{sid}.txt"] = text
-        el = etree.SubElement(
-            sources_el,
-            f"{q}TextSource",
-            guid=sid,
-            name=src.title,
-            plainTextPath=f"{INTERNAL}{sid}.txt",
-        )
-        for x in sorted(excerpts_of[src.iri]):
-            _, t, p = where[x]
-            start, end = place_of[(t, p)]
-            for target, begin, stop in _spans(x, text, start, end, targets.get(x, [])):
-                sel = etree.SubElement(
-                    el,
-                    f"{q}PlainTextSelection",
-                    guid=guid(target),
-                    startPosition=str(begin),
-                    endPosition=str(stop),
-                )
-                if src.coder:
-                    sel.set("creatingUser", guid(src.coder))
-                selections += 1
-                for code in sorted(by_excerpt[x]):
-                    coding = etree.SubElement(sel, f"{q}Coding", guid=guid(target, code))
-                    if src.coder:
-                        coding.set("creatingUser", guid(src.coder))
-                    etree.SubElement(coding, f"{q}CodeRef", targetGUID=guid(code))
-                    coding_count += 1
-    if not len(sources_el):
-        root.remove(sources_el)
-
+    counts = [0, 0]
+    if sources:
+        sources_el = etree.SubElement(root, f"{q}Sources")
+        for src in sources.values():
+            _text_source(sources_el, src, ex, members, counts)
     checker = schema()
     if not checker.validate(root):
         raise QikgError(
@@ -272,8 +226,48 @@ def export_qdpx(data: Path, out: Path) -> ExportSummary:
             f"{checker.error_log[0].message}"
         )
     xml = etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
-    _write_zip(out, xml, members)
-    return ExportSummary(out, len(sources), code_count, selections, coding_count, len(users))
+    return xml, members, (len(sources), code_count, counts[0], counts[1], len(users))
+
+
+def _text_source(
+    parent: Any, src: _Source, ex: _Excerpts, members: dict[str, str], counts: list[int]
+) -> None:
+    """One document as a TextSource with its selections; its text goes into ``members``."""
+    from lxml import etree
+
+    q = f"{{{NS}}}"
+    order = [(t, p) for t in sorted(src.turns) for p in sorted(src.turns[t][1])]
+    turns = [
+        (src.turns[t][0], [src.turns[t][1][p] for p in sorted(src.turns[t][1])])
+        for t in sorted(src.turns)
+    ]
+    text, places = render(turns)
+    if src.full is not None and not ex.of_document[src.iri]:
+        text = src.full  # a transcript: its own text, exactly; it has no selections
+    place_of = dict(zip(order, places, strict=True))
+    sid = guid(src.iri)
+    members[f"sources/{sid}.txt"] = text
+    el = etree.SubElement(
+        parent, f"{q}TextSource", guid=sid, name=src.title, plainTextPath=f"{INTERNAL}{sid}.txt"
+    )
+    user = {"creatingUser": guid(src.coder)} if src.coder else {}
+    for x in sorted(ex.of_document[src.iri]):
+        _, t, p = ex.where[x]
+        start, end = place_of[(t, p)]
+        for target, begin, stop in _spans(x, text, start, end, ex.targets.get(x, [])):
+            sel = etree.SubElement(
+                el,
+                f"{q}PlainTextSelection",
+                guid=guid(target),
+                startPosition=str(begin),
+                endPosition=str(stop),
+                **user,
+            )
+            counts[0] += 1
+            for code in sorted(ex.codes[x]):
+                coding = etree.SubElement(sel, f"{q}Coding", guid=guid(target, code), **user)
+                etree.SubElement(coding, f"{q}CodeRef", targetGUID=guid(code))
+                counts[1] += 1
 
 
 def _spans(
@@ -283,10 +277,10 @@ def _spans(
     para = text[start:end]
     out = []
     for target, exact, prefix in targets:
-        at = -1
-        if prefix and exact != para:
+        at = -1 if exact == para else para.find(exact)
+        if prefix and at >= 0:
             found = para.find(prefix[-8:] + exact)
-            at = found + len(prefix[-8:]) if found >= 0 else para.find(exact)
+            at = found + len(prefix[-8:]) if found >= 0 else at
         if at < 0:
             out.append((target, start, end))
         else:

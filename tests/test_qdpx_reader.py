@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from rdflib import RDF
 
 from qikg.errors import ParseError, UnsupportedInput
-from qikg.kg.model import DocumentKind
+from qikg.kg.model import Document, DocumentKind
 from qikg.kg.readers import qdpx
 from qikg.kg.sources import read_file, reader_for
 from qikg.kg.study import default_study
@@ -324,3 +324,53 @@ def test_imported_codes_join_the_codebook_with_parent_and_description() -> None:
     assert (drift, SKOS.broader, commits) not in g
     assert (drift, SKOS.definition, Literal("not the curated definition", lang="en")) not in g
     assert (drift, RDF.type, QIKG.UncuratedCode) not in g
+
+
+# ---------------------------------------------------------------- export of what was read
+
+
+def test_spans_and_coders_survive_export_and_import(tmp_path: Path) -> None:
+    from qikg.kg.build import nquad_lines
+    from qikg.kg.codebook import default_codebook
+    from qikg.kg.graph import Builder
+    from qikg.kg.iris import Iris
+    from qikg.kg.qdpx_export import project_of
+    from qikg.kg.store import OxigraphStore
+
+    # "Data drift" starts its paragraph (no prefix); the emoji is 19..20, after "Hello ".
+    read = qdpx.read_project(
+        hand_project(selection(41, 51) + selection(19, 20, code=C1, user=U1, n=2)), "hand.qdpx"
+    )
+    graphs = Builder(
+        Iris("https://w3id.org/qikg/", "cote2024"), default_study(), default_codebook()
+    )
+    nq = tmp_path / "data.nq"
+    nq.write_text(
+        "".join(line for g in graphs.graphs(list(read.documents)) for line in nquad_lines(g))
+    )
+    store = OxigraphStore()
+    store.load_dataset(nq)
+    xml, members, counts = project_of(store, "hand")
+    assert counts[2:] == (2, 2, 2)  # selections, codings, users
+    root = ET.fromstring(xml)
+    # Written with \n line ends and a blank line between turns: the positions, by hand, are
+    # 19..20 and (26 + 1 + 1 + 13 =) 41..51.
+    spans = sorted(
+        (int(s.get("startPosition", "")), int(s.get("endPosition", "")))
+        for s in root.iter(f"{QDA}PlainTextSelection")
+    )
+    assert spans == [(19, 20), (41, 51)]
+    again = qdpx.read_project(archive({"project.qde": xml, **members}), "again.qdpx")
+
+    def shape(docs: tuple[Document, ...]) -> dict[str | None, list[tuple[object, ...]]]:
+        return {
+            d.person: [
+                (t.speaker_label, p.text, p.codes, tuple((s.start, s.end, s.text) for s in p.spans))
+                for t in d.turns
+                for p in t.paragraphs
+            ]
+            for d in docs
+        }
+
+    assert shape(again.documents) == shape(read.documents)
+    assert {c.name: c.parent for c in again.codes}["MM-drift"] == "MM"
