@@ -346,7 +346,8 @@ def test_spans_and_coders_survive_export_and_import(tmp_path: Path) -> None:
     )
     nq = tmp_path / "data.nq"
     nq.write_text(
-        "".join(line for g in graphs.graphs(list(read.documents)) for line in nquad_lines(g))
+        "".join(line for g in graphs.graphs(list(read.documents)) for line in nquad_lines(g)),
+        encoding="utf-8",
     )
     store = OxigraphStore()
     store.load_dataset(nq)
