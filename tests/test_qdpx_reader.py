@@ -375,3 +375,19 @@ def test_spans_and_coders_survive_export_and_import(tmp_path: Path) -> None:
 
     assert shape(again.documents) == shape(read.documents)
     assert {c.name: c.parent for c in again.codes}["MM-drift"] == "MM"
+
+
+def test_the_commands_report_a_bad_project_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from qikg.cli import main
+
+    bad = tmp_path / "bad.qdpx"
+    bad.write_bytes(hand_project(selection(60, 99)))
+    assert main(["build", str(bad), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("qikg: error: bad.qdpx: project.qde, line ") and "60..99" in err
+    assert "Traceback" not in err and not (tmp_path / "out").exists()
+    assert main(["export", "--format", "qdpx", str(tmp_path), str(tmp_path / "x.qdpx")]) == 2
+    assert "not a dataset folder written by 'qikg build'" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.qdpx"]
