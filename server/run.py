@@ -173,6 +173,8 @@ def serve(
             if isinstance(runner, WorkerPool):
                 guard = ", no network" if runner.network_guarded else ""
                 limit = f"{runner.timeout_s:g} s per query in {runner.size} workers{guard}"
+            elif remote:
+                limit = f"queries run in-process, each request to the server {remote.timeout_s:g} s"
             else:
                 limit = "no time limit (queries run in-process)"
             print(
