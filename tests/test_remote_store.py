@@ -44,6 +44,7 @@ from qikg.kg.sparql_bind import bind_values
 from qikg.kg.store import OxigraphStore, QuerySyntaxError, ResultKind, Store, limit_result
 from qikg.queries import named_queries
 from qikg.server.openapi import MAX_PER_PAGE
+from qikg.server.run import open_remote
 
 from .test_clients import LiveServer, start_server
 
@@ -446,10 +447,11 @@ def test_serve_refuses_a_server_whose_default_graph_is_not_the_union(
         data = tmp_path / "one.trig"
         data.write_text(f"<{SCRATCH}> {{ <http://example.org/a> <http://example.org/p> 1 }}\n")
         RemoteStore(service(plain.url)).load_dataset(data)
-        assert cli.main(["serve", "--store", plain.url, "--port", "0"]) == 5
-        err = capsys.readouterr().err
-        assert f"the SPARQL server at {plain.url}/query does not show its named graphs" in err
-        assert "--union-default-graph" in err
+        with pytest.raises(StoreError) as caught:
+            open_remote(service(plain.url))  # what 'qikg serve --store' opens first
+        message = str(caught.value)
+        assert f"the SPARQL server at {plain.url}/query does not show its named graphs" in message
+        assert "--union-default-graph" in message
     finally:
         plain.stop()
     assert cli.main(["serve", "--store", plain.url, "--data", str(tmp_path)]) == 2
