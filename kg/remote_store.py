@@ -269,7 +269,7 @@ class RemoteStore:
             except QikgError as err:
                 raise StoreError(f"the query failed: {err}") from err
         if base_iri is not None:
-            text = f"BASE <{ox.NamedNode(base_iri).value}>\n{text}"
+            text = f"BASE <{_named_node(base_iri).value}>\n{text}"
         params = [("query", text)]
         own_dataset = scan.has_dataset_clause and not scan.unresolved_from
         if default_graphs is None and named_graphs is None and own_dataset:
