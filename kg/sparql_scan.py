@@ -28,6 +28,7 @@ __all__ = [
     "RefusedQuery",
     "check_no_service",
     "scan_query",
+    "token_matches",
 ]
 
 SERVICE_REFUSAL = (
@@ -94,13 +95,22 @@ class QueryScan:
         return bool(self.from_graphs or self.from_named_graphs or self.unresolved_from)
 
 
-def _tokens(sparql: str) -> Iterator[tuple[str, str]]:
-    """Significant tokens of a query as ``(kind, text)``; whitespace and comments skipped."""
+def token_matches(sparql: str) -> Iterator[re.Match[str]]:
+    """The significant tokens of a query, with their places; whitespace and comments skipped.
+
+    A match's ``lastgroup`` is its kind: ``string``, ``iri``, ``var``, ``bnode``, ``lang``,
+    ``pname``, ``word`` or ``other`` (one character, such as a brace).
+    """
     for match in _TOKEN.finditer(sparql):
-        kind = match.lastgroup
-        assert kind is not None
-        if kind not in ("ws", "comment"):
-            yield kind, match.group()
+        if match.lastgroup not in ("ws", "comment"):
+            yield match
+
+
+def _tokens(sparql: str) -> Iterator[tuple[str, str]]:
+    """Significant tokens of a query as ``(kind, text)``."""
+    for match in token_matches(sparql):
+        assert match.lastgroup is not None
+        yield match.lastgroup, match.group()
 
 
 def _may_be_service(kind: str, text: str) -> bool:

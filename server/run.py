@@ -14,13 +14,14 @@ import pyoxigraph as ox
 
 from qikg.errors import ConfigError, StoreError
 from qikg.kg.build import STORE_DIR
+from qikg.kg.remote_store import RemoteStore, SparqlService
 from qikg.kg.store import OxigraphStore
 
 from . import close_app, create_app
 from .state import state_of
 from .workers import WorkerPool
 
-__all__ = ["graph_option", "load_rdf_files", "open_data", "open_dataset", "serve"]
+__all__ = ["graph_option", "load_rdf_files", "open_data", "open_dataset", "open_remote", "serve"]
 
 _QUAD_FORMATS = (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS)
 _EXTENSIONS = ".ttl, .nt, .n3, .rdf, .jsonld, .trig or .nq"
@@ -35,6 +36,14 @@ def open_dataset(data: Path) -> OxigraphStore:
             f"build one first with 'qikg build INPUT... --out {data}'"
         )
     return OxigraphStore.open_read_only(folder)
+
+
+def open_remote(service: SparqlService) -> RemoteStore:
+    """The store a SPARQL server holds, once it has shown that its default graph is the union
+    of its graphs (as the embedded store's is)."""
+    store = RemoteStore(service)
+    store.check_union_default_graph()
+    return store
 
 
 def graph_option(text: str) -> tuple[str, Path]:
@@ -136,14 +145,17 @@ def serve(
     port: int = 8000,
     threads: int = 4,
     config: dict[str, Any] | None = None,
+    remote: SparqlService | None = None,
 ) -> None:
-    """Serve ``data`` (a dataset folder, or RDF files) on ``host:port`` until interrupted;
-    print the URLs it answers on once it is listening."""
+    """Serve ``data`` (a dataset folder, or RDF files), or what the SPARQL server ``remote``
+    holds, on ``host:port`` until interrupted; print the URLs it answers on once listening."""
     import waitress
 
     paths = [data] if isinstance(data, Path) else list(data)
     with tempfile.TemporaryDirectory(prefix="qikg-serve-") as work:
-        store = open_data(paths, graphs, workdir=Path(work))
+        store: OxigraphStore | RemoteStore = (
+            open_remote(remote) if remote else open_data(paths, graphs, workdir=Path(work))
+        )
         app = create_app(store, config or {})
         previous = signal.signal(signal.SIGTERM, _stop_on_sigterm)
         try:
@@ -161,6 +173,8 @@ def serve(
             if isinstance(runner, WorkerPool):
                 guard = ", no network" if runner.network_guarded else ""
                 limit = f"{runner.timeout_s:g} s per query in {runner.size} workers{guard}"
+            elif remote:
+                limit = f"queries run in-process, each request to the server {remote.timeout_s:g} s"
             else:
                 limit = "no time limit (queries run in-process)"
             print(
@@ -168,6 +182,8 @@ def serve(
                 f"named graphs; {limit}, at most {app.config['MAX_RESULT_ROWS']} rows.",
                 flush=True,
             )
+            if remote:
+                print(f"SPARQL server:   {remote.query_url}", flush=True)
             print(f"Landing page:    http://{shown}:{bound}/", flush=True)
             print(f"SPARQL endpoint: http://{shown}:{bound}/sparql", flush=True)
             server.run()

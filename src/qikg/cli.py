@@ -7,9 +7,13 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qikg import __version__
 from qikg.errors import QikgError, ValidationFailure
+
+if TYPE_CHECKING:
+    from qikg.kg.remote_store import SparqlService
 
 
 def _default_data_dir() -> Path:
@@ -38,6 +42,8 @@ def cmd_build(args: argparse.Namespace) -> int:
         codebook=table,
     )
     print(result.table())
+    if args.store:
+        _print_load(args.out, _service(args, None))
     for report in result.reports:
         for warning in report.warnings:
             print(warning, file=sys.stderr)
@@ -77,12 +83,16 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from qikg.errors import ConfigError
     from qikg.kg.build import build, example_inputs
     from qikg.server.run import graph_option, serve
 
     graphs = dict(graph_option(text) for text in args.graph)
     data = args.data
-    if data is None and not graphs:
+    remote = _service(args, args.query_timeout) if args.store else None
+    if remote and (data or graphs):
+        raise ConfigError("--store serves what the SPARQL server holds: leave out --data, --graph")
+    if data is None and not graphs and remote is None:
         folder = _default_data_dir()
         print(f"Building the bundled example (Interview 3 of Côté et al. 2024) into {folder}")
         print(build(example_inputs(), folder, base=args.base_iri).table())
@@ -102,8 +112,56 @@ def cmd_serve(args: argparse.Namespace) -> int:
         port=args.port,
         threads=args.threads,
         config=config,
+        remote=remote,
     )
     return 0
+
+
+def _service(args: argparse.Namespace, timeout_s: float | None) -> SparqlService:
+    from qikg.kg.remote_store import SparqlService
+
+    return SparqlService.from_base(
+        args.store,
+        query=args.store_query,
+        update=args.store_update,
+        graph_store=args.store_graphs,
+        timeout_s=timeout_s or 30.0,
+    )
+
+
+def _print_load(folder: Path, service: SparqlService) -> None:
+    from qikg.kg.remote_store import load_release
+
+    report = load_release(folder, service)
+    print(
+        f"Loaded {report.statements} statements into {report.graphs} graphs of "
+        f"{service.query_url} (each graph replaced)."
+    )
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    _print_load(args.data, _service(args, args.timeout))
+    return 0
+
+
+def _add_store_options(p: argparse.ArgumentParser, what: str, *, required: bool = False) -> None:
+    p.add_argument(
+        "--store",
+        metavar="URL",
+        required=required,
+        help=f"{what}; URL is the root of a SPARQL 1.1 server, where Oxigraph answers on /query, "
+        "/update and /store (see 'Running on a SPARQL server' in the README)",
+    )
+    for option, name, path in (
+        ("--store-query", "query", "/query"),
+        ("--store-update", "SPARQL Update", "/update"),
+        ("--store-graphs", "Graph Store Protocol", "/store"),
+    ):
+        p.add_argument(
+            option,
+            metavar="URL",
+            help=f"the server's {name} URL (default: URL{path}; 'none' if it has none)",
+        )
 
 
 def cmd_reason(args: argparse.Namespace) -> int:
@@ -273,7 +331,18 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument(
         "--base-iri", default=DEFAULT_BASE, help="base IRI of the data (default %(default)s)"
     )
+    _add_store_options(b, "then load the built graphs into the SPARQL server at URL")
     b.set_defaults(func=cmd_build)
+
+    ld = sub.add_parser(
+        "load", help="load a built dataset into a SPARQL server, replacing each of its graphs"
+    )
+    ld.add_argument("data", type=Path, help="dataset folder written by 'qikg build'")
+    _add_store_options(ld, "the server to load into", required=True)
+    ld.add_argument(
+        "--timeout", type=float, metavar="SECONDS", help="time allowed each request (default 30)"
+    )
+    ld.set_defaults(func=cmd_load)
 
     a = sub.add_parser("audit", help="scan a built dataset for personal data")
     a.add_argument("data", type=Path, help="dataset folder written by 'qikg build'")
@@ -326,6 +395,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument(
         "--base-iri", default=DEFAULT_BASE, help="base IRI of the data (default %(default)s)"
     )
+    _add_store_options(s, "serve what the SPARQL server at URL holds, instead of --data")
     s.set_defaults(func=cmd_serve)
     _add_ontology_commands(sub)
     _add_query_command(sub)
