@@ -58,6 +58,7 @@ from .conneg import (
 )
 from .description import serialize_description, service_description
 from .execute import Datasets, QueryTimeout, UnacceptableAnswer, WorkersBusy
+from .querypage import DEFAULT_QUERY, editor_bundled, editor_config
 from .state import state_of
 
 bp = Blueprint("sparql", __name__)
@@ -418,6 +419,14 @@ def _service_description(format_values: tuple[str, ...]) -> Response:
             result_formats=[f.name for f in OFFERS[ResultKind.SOLUTIONS]],
             graph_formats=[f.name for f in GRAPH_FORMATS],
             max_rows=current_app.config["MAX_RESULT_ROWS"],
+            query=DEFAULT_QUERY,
+            editor=editor_bundled(current_app.static_folder),
+            editor_config=editor_config(
+                store,
+                endpoint=endpoint_url(),
+                base_iri=str(current_app.config["BASE_IRI"]),
+                query=DEFAULT_QUERY,
+            ),
         )
         response = Response(body, status=200)
     else:
