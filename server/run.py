@@ -17,6 +17,7 @@ from qikg.kg.build import STORE_DIR
 from qikg.kg.store import OxigraphStore
 
 from . import close_app, create_app
+from .operations import configure_logging
 from .state import state_of
 from .workers import WorkerPool
 
@@ -142,6 +143,7 @@ def serve(
     import waitress
 
     paths = [data] if isinstance(data, Path) else list(data)
+    configure_logging()
     with tempfile.TemporaryDirectory(prefix="qikg-serve-") as work:
         store = open_data(paths, graphs, workdir=Path(work))
         app = create_app(store, config or {})

@@ -5,10 +5,10 @@
 
 (function () {
   const configElement = document.getElementById("qikg-editor-config");
-  const form = document.getElementById("query-form");
+  const textarea = document.getElementById("query");
+  const form = textarea && textarea.form;
   if (!configElement || !form || !window.QikgEditor) return;
   const config = JSON.parse(configElement.textContent);
-  const textarea = document.getElementById("query");
   const formatSelect = document.getElementById("format");
   const status = document.getElementById("status");
   const results = document.getElementById("results");
