@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -78,25 +79,28 @@ def bundle_editor() -> Path:
     return BUNDLE
 
 
-def build_wheel(
-    wheel_directory: str,
-    config_settings: dict[str, Any] | None = None,
-    metadata_directory: str | None = None,
-) -> str:
-    bundle_editor()
-    return _setuptools.build_wheel(wheel_directory, config_settings, metadata_directory)
+WheelBuild = Callable[[str, dict[str, Any] | None, str | None], str]
 
 
-def build_editable(
-    wheel_directory: str,
-    config_settings: dict[str, Any] | None = None,
-    metadata_directory: str | None = None,
-) -> str:
-    bundle_editor()
-    return _setuptools.build_editable(wheel_directory, config_settings, metadata_directory)
+def _after_bundling(build: WheelBuild) -> WheelBuild:
+    """``build`` (a setuptools hook making a wheel), run once the editor is bundled."""
+
+    def hook(
+        wheel_directory: str,
+        config_settings: dict[str, Any] | None = None,
+        metadata_directory: str | None = None,
+    ) -> str:
+        bundle_editor()
+        return build(wheel_directory, config_settings, metadata_directory)
+
+    return hook
+
+
+build_wheel = _after_bundling(_setuptools.build_wheel)
+build_editable = _after_bundling(_setuptools.build_editable)
 
 
 def build_sdist(sdist_directory: str, config_settings: dict[str, Any] | None = None) -> str:
     # The sdist carries frontend/'s sources and lock file (MANIFEST.in), not node_modules nor
     # the bundle: a wheel built from it bundles the editor again.
-    return _setuptools.build_sdist(sdist_directory, config_settings)
+    return str(_setuptools.build_sdist(sdist_directory, config_settings))
