@@ -117,6 +117,15 @@ def test_the_page_runs_queries_in_a_browser_under_the_strict_policy(server, brow
     assert all(url.startswith(origin + "/") for url in seen.requests), seen.requests
     assert any(url.endswith("/static/vendor/editor.js") for url in seen.requests)
 
+    # The server's access log: a line per request, without the queries or what they answered.
+    log = [line for line in server.output if " qikg.access " in line]
+    assert any(re.search(r"POST /sparql 200 [\d.]+ms in=\d+ out=\d+$", line) for line in log)
+    assert any(" GET /static/<path:filename> 200 " in line for line in log)
+    quote = "it was a business decision"  # evidence of MM-drift in the example transcript
+    assert quote in " ".join(example_lines())
+    for line in server.output:
+        assert quote not in line and "speakerLabel" not in line and "Interviewee" not in line
+
 
 def test_the_editor_is_configured_by_a_json_element_and_no_inline_script(tmp_path: Path) -> None:
     app = create_app(make_store(tmp_path), {"BASE_IRI": "https://example.org/</script>/"})
