@@ -25,6 +25,7 @@ CSP = (
     "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; "
     "base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 )
+PUBLIC_URL = "https://qikg.example.org/"
 SPEAKERS_QUERY = """PREFIX qikg: <https://w3id.org/qikg/ontology#>
 SELECT ?speaker (COUNT(?turn) AS ?turns) WHERE {
   ?turn a qikg:Turn ; qikg:speakerLabel ?speaker .
@@ -38,9 +39,14 @@ def example_lines() -> list[str]:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """``qikg serve`` on the bundled example, built into a fresh cache."""
+    """``qikg serve`` on the bundled example, built into a fresh cache, as if behind a proxy."""
     work = tmp_path_factory.mktemp("query-page")
-    live = start_server([], cwd=work, env={"XDG_CACHE_HOME": str(work / "cache")}, within_s=240)
+    live = start_server(
+        ["--public-url", PUBLIC_URL],
+        cwd=work,
+        env={"XDG_CACHE_HOME": str(work / "cache")},
+        within_s=240,
+    )
     yield live
     live.stop()
 
@@ -52,6 +58,9 @@ def test_the_page_runs_queries_in_a_browser_under_the_strict_policy(server, brow
     try:
         policy = "fetch(location.href).then(r => r.headers.get('content-security-policy'))"
         assert page.evaluate(policy) == CSP
+
+        # The page states the public URL, yet sends queries to the origin it was loaded from.
+        assert PUBLIC_URL + "sparql" in page.locator("main p").first.inner_text()
 
         # Highlighted: CodeMirror's tokens, by kind.
         page.wait_for_selector(".cm-content .tok-keyword")
