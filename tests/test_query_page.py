@@ -69,6 +69,17 @@ def test_the_page_runs_queries_in_a_browser_under_the_strict_policy(server, brow
         assert "?interview" in page.locator(".cm-content .tok-variableName").all_inner_texts()
         assert page.locator("#query").is_hidden()
 
+        # The dataset's prefixes are known: completing "sko" adds the PREFIX line it needs.
+        page.locator(".cm-content").click()
+        page.keyboard.press("Control+a")
+        page.keyboard.insert_text("SELECT * WHERE { ?c a ")
+        page.keyboard.type("sko")
+        page.locator(".cm-tooltip-autocomplete li", has_text="skos:").first.wait_for()
+        page.keyboard.press("Enter")
+        lines = page.locator(".cm-content").inner_text().splitlines()
+        assert lines[0] == "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>"
+        assert lines[1].startswith("SELECT * WHERE { ?c a skos:")
+
         # The example tabs are the named queries, after the user's own query.
         tabs = page.locator("#examples [role=tab]").all_inner_texts()
         assert tabs == ["your query", *sorted(named_queries())]
