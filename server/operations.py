@@ -120,7 +120,7 @@ def _record(response: Response) -> Response:
     metrics = _metrics(current_app)
     metrics.requests.labels(route=route, method=request.method, status=response.status_code).inc()
     metrics.duration.labels(route=route, method=request.method).observe(seconds)
-    size = response.calculate_content_length()
+    size = response.content_length  # None for a streamed body
     access_log.info(
         "%s %s %d %.1fms in=%d out=%s",
         request.method,
