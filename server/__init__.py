@@ -33,7 +33,7 @@ from werkzeug.exceptions import MethodNotAllowed, RequestEntityTooLarge
 from qikg.errors import ConfigError
 from qikg.kg.store import Store
 
-from . import api, linkeddata, pages, sparql
+from . import api, linkeddata, operations, pages, sparql
 from .execute import InProcessRunner, QueryRunner
 from .state import EXTENSION_KEY, ServerState, state_of
 from .workers import WorkerPool
@@ -89,6 +89,7 @@ def create_app(
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(linkeddata.bp)
+    operations.install(app)
     app.register_error_handler(MethodNotAllowed, _method_not_allowed)
     app.register_error_handler(RequestEntityTooLarge, _too_large)
     return app
@@ -162,6 +163,7 @@ def _too_large(err: RequestEntityTooLarge) -> Response:
     from flask import current_app
 
     limit = current_app.config["MAX_CONTENT_LENGTH"]
+    operations.count_refusal("too_large")
     response = sparql.text_response(
         413,
         f"The request body is larger than this service accepts ({limit} bytes). "

@@ -18,6 +18,7 @@ from qikg.kg.remote_store import RemoteStore, SparqlService
 from qikg.kg.store import OxigraphStore
 
 from . import close_app, create_app
+from .operations import configure_logging
 from .state import state_of
 from .workers import WorkerPool
 
@@ -152,6 +153,7 @@ def serve(
     import waitress
 
     paths = [data] if isinstance(data, Path) else list(data)
+    configure_logging()
     with tempfile.TemporaryDirectory(prefix="qikg-serve-") as work:
         store: OxigraphStore | RemoteStore = (
             open_remote(remote) if remote else open_data(paths, graphs, workdir=Path(work))

@@ -58,6 +58,8 @@ from .conneg import (
 )
 from .description import serialize_description, service_description
 from .execute import Datasets, QueryTimeout, UnacceptableAnswer, WorkersBusy
+from .operations import count_refusal
+from .querypage import DEFAULT_QUERY, editor_bundled, editor_config
 from .state import state_of
 
 bp = Blueprint("sparql", __name__)
@@ -89,6 +91,8 @@ class ProtocolError(Exception):
     status: int
     message: str
     headers: dict[str, str] = field(default_factory=dict)
+    refusal: str | None = None
+    """Why the endpoint refused on its own policy (a label of :data:`operations.REFUSALS`)."""
 
 
 def text_response(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
@@ -102,6 +106,8 @@ def text_response(status: int, message: str, headers: dict[str, str] | None = No
 
 @bp.errorhandler(ProtocolError)
 def _protocol_error(err: ProtocolError) -> Response:
+    if err.refusal:
+        count_refusal(err.refusal)
     return text_response(err.status, err.message, err.headers)
 
 
@@ -121,7 +127,7 @@ def endpoint() -> Response:
         return _preflight()
     params = _request_params()
     if any(name == "update" for name, _ in params):
-        raise ProtocolError(403, _READ_ONLY)
+        raise ProtocolError(403, _READ_ONLY, refusal="update")
     queries = [value for name, value in params if name == "query"]
     format_values = _format_values(params)
     if not queries:
@@ -181,6 +187,7 @@ def _read_body(limit: int) -> bytes:
         413,
         f"The request body is larger than this endpoint accepts ({limit} bytes). "
         f"Queries may be at most {_max_query_bytes()} bytes long.",
+        refusal="too_large",
     )
     if request.content_length is not None and request.content_length > limit:
         raise too_big
@@ -197,7 +204,7 @@ def _request_params() -> list[tuple[str, str]]:
         return url_params
     mimetype = request.mimetype
     if mimetype == "application/sparql-update":
-        raise ProtocolError(403, _READ_ONLY)
+        raise ProtocolError(403, _READ_ONLY, refusal="update")
     url_has_query = any(name == "query" for name, _ in url_params)
     both = ProtocolError(
         400,
@@ -285,15 +292,16 @@ def _answer(query: str, params: list[tuple[str, str]], format_values: tuple[str,
             413,
             f"The query is {size} bytes long; this endpoint accepts queries of at most {limit} "
             "bytes. Shorten it (for example, move long VALUES lists into several queries).",
+            refusal="too_large",
         )
     if not query.strip():
         raise ProtocolError(400, "The 'query' parameter is empty; put a SPARQL query in it.")
     base_iri = endpoint_url()
     scan = scan_query(query, base=base_iri)
     if scan.is_update:
-        raise ProtocolError(403, _READ_ONLY)
+        raise ProtocolError(403, _READ_ONLY, refusal="update")
     if scan.uses_service:
-        raise ProtocolError(403, service_refusal(scan))
+        raise ProtocolError(403, service_refusal(scan), refusal="service")
     known = _known_graphs(params, scan.has_dataset_clause)
     _check_from(known, scan.from_graphs + scan.from_named_graphs)
     if scan.unresolved_from:
@@ -324,7 +332,7 @@ def _answer(query: str, params: list[tuple[str, str]], format_values: tuple[str,
     except QuerySyntaxError as err:
         raise ProtocolError(400, f"{err}\nCorrect the query and send it again.") from err
     except RefusedQuery as err:
-        raise ProtocolError(403, str(err)) from err
+        raise ProtocolError(403, str(err), refusal="service") from err
     except UnacceptableAnswer as err:
         raise _not_acceptable(_KIND_WORDS[err.kind], OFFERS[err.kind], format_values) from err
     except QueryTimeout as err:
@@ -334,6 +342,7 @@ def _answer(query: str, params: list[tuple[str, str]], format_values: tuple[str,
             f"query (QUERY_TIMEOUT_S = {err.limit_s:g}). Make it more selective (bind more of "
             "the pattern, filter earlier, add LIMIT) and send it again.",
             {"Retry-After": str(RETRY_AFTER_S)},
+            refusal="timeout",
         ) from err
     except WorkersBusy as err:
         raise ProtocolError(
@@ -341,6 +350,7 @@ def _answer(query: str, params: list[tuple[str, str]], format_values: tuple[str,
             f"All {err.workers} query workers stayed busy for {err.waited_s:g} s "
             f"(QUERY_TIMEOUT_S = {err.waited_s:g}); try again shortly.",
             {"Retry-After": str(RETRY_AFTER_S)},
+            refusal="busy",
         ) from err
     except StoreError as err:
         raise ProtocolError(500, f"The query could not be answered: {err}") from err
@@ -384,6 +394,7 @@ def _check_from(known: set[str], from_iris: tuple[str, ...]) -> None:
             400,
             f"FROM <{missing[0]}>: not a graph of this dataset, and this endpoint does not fetch "
             f"remote graphs. List the graphs with: {_LIST_GRAPHS}",
+            refusal="remote_graph",
         )
 
 
@@ -418,6 +429,14 @@ def _service_description(format_values: tuple[str, ...]) -> Response:
             result_formats=[f.name for f in OFFERS[ResultKind.SOLUTIONS]],
             graph_formats=[f.name for f in GRAPH_FORMATS],
             max_rows=current_app.config["MAX_RESULT_ROWS"],
+            query=DEFAULT_QUERY,
+            editor=editor_bundled(current_app.static_folder),
+            editor_config=editor_config(
+                store,
+                endpoint=endpoint_url(),
+                base_iri=str(current_app.config["BASE_IRI"]),
+                query=DEFAULT_QUERY,
+            ),
         )
         response = Response(body, status=200)
     else:

@@ -11,6 +11,7 @@ import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -34,6 +35,7 @@ class Visit:
     page: object  # playwright.sync_api.Page
     console_errors: list[str] = field(default_factory=list)
     failed_requests: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
 
     def problems(self) -> list[str]:
         return self.console_errors + self.failed_requests
@@ -52,14 +54,30 @@ def browser() -> Iterator[object]:
         instance.close()
 
 
-def visit(browser: object, url: str, *, width: int = 1280, height: int = 900) -> Visit:
-    """Open ``url`` in a fresh context and record console errors and failed requests.
+def visit(
+    browser: object,
+    url: str,
+    *,
+    width: int = 1280,
+    height: int = 900,
+    response_headers: dict[str, str] | None = None,
+) -> Visit:
+    """Open ``url`` in a fresh context and record console errors, failed requests and the URL
+    of every request; ``response_headers`` are added to every response the page gets.
 
     The caller closes the page's context (``visit.page.context.close()``) when done.
     """
     context = browser.new_context(viewport={"width": width, "height": height})  # type: ignore[attr-defined]
+    if response_headers:
+
+        def add_headers(route: Any) -> None:
+            fetched = route.fetch()
+            route.fulfill(response=fetched, headers={**fetched.headers, **response_headers})
+
+        context.route("**/*", add_headers)
     page = context.new_page()
     seen = Visit(page)
+    page.on("request", lambda req: seen.requests.append(req.url))
     page.on(
         "console",
         lambda msg: seen.console_errors.append(msg.text) if msg.type == "error" else None,

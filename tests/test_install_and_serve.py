@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import sysconfig
 import time
 import urllib.parse
 import urllib.request
@@ -59,6 +60,13 @@ def venv(tmp_path_factory) -> Path:
     env_dir = work / "venv"
     subprocess.run(
         [sys.executable, "-m", "venv", "--system-site-packages", str(env_dir)], check=True
+    )
+    # The test environment's own packages too (where pip put the dependencies), after the
+    # environment's own, so that the wheel's qikg is the one imported.
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    site_packages = env_dir / "lib" / version / "site-packages"
+    (site_packages / "test-dependencies.pth").write_text(
+        sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8"
     )
     subprocess.run(
         [
@@ -127,6 +135,13 @@ def test_qikg_serve_builds_the_example_and_answers(venv, tmp_path):
         status, ctype, body = get(url, "application/sparql-results+json")
         assert ctype.startswith("application/sparql-results+json")
         assert json.loads(body)["results"]["bindings"][0]["n"]["value"] == "152"
+        # The query page's editor was bundled into the wheel and is served from it.
+        status, ctype, body = get(f"http://127.0.0.1:{port}/sparql", "text/html")
+        assert b'src="/static/vendor/editor.js"' in body
+        status, ctype, body = get(f"http://127.0.0.1:{port}/static/vendor/editor.js", "*/*")
+        assert status == 200 and "javascript" in ctype and b"QikgEditor" in body
+        status, ctype, body = get(f"http://127.0.0.1:{port}/healthz", "application/json")
+        assert status == 200 and json.loads(body) == {"status": "ok"}
     finally:
         proc.terminate()
         proc.wait(timeout=30)

@@ -102,6 +102,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         ("QUERY_TIMEOUT_S", args.query_timeout),
         ("QUERY_WORKERS", args.query_workers),
         ("MAX_RESULT_ROWS", args.max_rows),
+        ("PUBLIC_URL", args.public_url),
     ):
         if value is not None:
             config[key] = value
@@ -392,6 +393,11 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--host", default="127.0.0.1", help="address to listen on (default %(default)s)")
     s.add_argument("--port", type=int, default=8000, help="port (default %(default)s)")
     s.add_argument("--threads", type=int, default=4, help="worker threads (default %(default)s)")
+    s.add_argument(
+        "--public-url",
+        metavar="URL",
+        help="the URL the service is reached at behind a reverse proxy (default: from requests)",
+    )
     s.add_argument(
         "--base-iri", default=DEFAULT_BASE, help="base IRI of the data (default %(default)s)"
     )
