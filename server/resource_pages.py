@@ -1,0 +1,450 @@
+"""The HTML pages of codes, interviews, coded excerpts and the catalogue.
+
+The linked-data layer hands the HTML representation of these resources here (their RDF
+representations stay as they are); every other resource keeps the generic page. Everything is
+read from the store by SPARQL, and the templates escape whatever comes from transcripts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+from flask import current_app, render_template, request
+from rdflib import Graph, URIRef
+from rdflib.namespace import RDF
+
+from qikg.kg.store import Store
+from qikg.queries import named_queries
+from qikg.queries.run import StoreExecutor, run
+
+from .charts import strip
+from .citation import cite_line
+from .linkeddata import local_link
+from .pages import select
+from .state import state_of
+
+QIKG = "https://w3id.org/qikg/ontology#"
+SKOS_NOTATION = "http://www.w3.org/2004/02/skos/core#notation"
+CODE_KINDS = {
+    QIKG + kind
+    for kind in (
+        "QualityIssue",
+        "Mitigation",
+        "GenericMitigation",
+        "CodeFamily",
+        "DataCollectionTechnique",
+        "PositiveFinding",
+        "CodingNote",
+        "UncuratedCode",
+    )
+}
+
+PARTICIPANT_ROLES = """SELECT ?number ?role WHERE {
+  ?i qikg:interviewNumber ?number ; qikg:interviewee ?p .
+  ?p qikg:profileValue ?v . ?v qikg:profileField "role" ; qikg:profileText ?role .
+}"""
+
+
+def _store() -> Store:
+    return state_of(current_app).store
+
+
+def participant_roles(store: Store) -> dict[int, str]:
+    """Each interview's participant role as the participants' profiles state it."""
+    return {int(r["number"]): r["role"] for r in select(store, PARTICIPANT_ROLES)}
+
+
+def in_context(turn_iri: str) -> str | None:
+    """The interview page showing ``turn_iri``'s document, scrolled to the turn."""
+    document, _, position = turn_iri.rpartition("/turn/")
+    interview, _, slug = document.rpartition("/")
+    link = local_link(interview)
+    if link is None or not position:
+        return None
+    return f"{link}.html?document={slug}#turn-{position}"
+
+
+@dataclass(frozen=True)
+class Quote:
+    text: str
+    excerpt: str
+    excerpt_link: str | None
+    context_link: str | None
+    interview: int
+    speaker: str
+    role: str
+    question: str
+    question_text: str
+    coder: str
+    cite: str
+
+
+def _quote(rec: Mapping[str, object], roles: dict[int, str]) -> Quote:
+    interview = int(str(rec["interview_no"]))
+    excerpt = str(rec["excerpt"])
+    return Quote(
+        text=str(rec["quotes"] or ""),
+        excerpt=excerpt,
+        excerpt_link=local_link(excerpt),
+        context_link=in_context(str(rec["turn"])),
+        interview=interview,
+        speaker=str(rec["speaker_label"] or ""),
+        role=str(rec["speaker_role"] or ""),
+        question=str(rec["question"] or ""),
+        question_text=str(rec["question_text"] or ""),
+        coder=f"{rec['coder']} ({rec['coding']})",
+        cite=cite_line(
+            current_app.config,
+            label=str(rec["speaker_label"] or ""),
+            role=str(rec["speaker_role"] or ""),
+            interview=interview,
+            participant_role=roles.get(interview),
+            permalink=excerpt,
+        ),
+    )
+
+
+Alternates = list[tuple[str, str, str]]
+"""The other representations of a resource: (label, link, media type)."""
+
+
+def code_page(iri: str, notation: str, alternates: Alternates) -> str:
+    """A code: its definition, family, kind, phases and mappings, and every quote behind it."""
+    store = _store()
+    executor = StoreExecutor(store)
+    facts = run(named_queries()["code-profile"], {"code": notation}, executor).records()
+    evidence = run(named_queries()["evidence"], {"code": notation}, executor).records()
+    roles = participant_roles(store)
+    rows = [
+        (
+            str(f["field"]),
+            str(f["value"]),
+            str(f["value_label"]) if f["value_label"] is not None else None,
+            local_link(str(f["value"])) if str(f["value"]).startswith("http") else None,
+        )
+        for f in facts
+    ]
+    label = next((value for name, value, _, _ in rows if name == "label"), notation)
+    quotes = [_quote(rec, roles) for rec in evidence]
+    return render_template(
+        "code.html",
+        title=f"{label} ({notation})",
+        iri=iri,
+        rows=rows,
+        quotes=quotes,
+        alternates=alternates,
+    )
+
+
+EXCERPT = """SELECT ?e ?quote ?turn ?tp ?pp ?speaker ?role ?number ?doc ?docTitle ?coder
+       ?code ?notation ?label WHERE {
+  ?e qikg:quote ?quote ; qikg:excerptOf ?para ; qikg:inDocument ?doc .
+  ?para qikg:inTurn ?turn ; qikg:position ?pp .
+  ?turn qikg:position ?tp ; qikg:speakerLabel ?speaker ; qikg:speakerRole ?roleNode .
+  BIND(LCASE(STRAFTER(STR(?roleNode), "#Role")) AS ?role)
+  ?doc qikg:ofInterview ?i ; dcterms:title ?docTitle .
+  ?i qikg:interviewNumber ?number .
+  OPTIONAL { ?e prov:wasAttributedTo/foaf:name ?coder }
+  OPTIONAL { ?e qikg:hasCode ?code . ?code skos:notation ?notation ; skos:prefLabel ?label }
+} ORDER BY ?notation"""
+
+
+def excerpt_page(iri: str, alternates: Alternates) -> str | None:
+    """One coded excerpt: its words, codes, where it was said, its permalink and citation."""
+    store = _store()
+    found = select(
+        store,
+        "PREFIX prov: <http://www.w3.org/ns/prov#>\nPREFIX foaf: <http://xmlns.com/foaf/0.1/>\n"
+        + EXCERPT,
+        {"e": ox.NamedNode(iri)},
+    )
+    if not found:
+        return None
+    first = found[0]
+    number = int(first["number"])
+    codes = [(r["notation"], r["label"], local_link(r["code"])) for r in found if r.get("notation")]
+    cite = cite_line(
+        current_app.config,
+        label=first["speaker"],
+        role=first["role"],
+        interview=number,
+        participant_role=participant_roles(store).get(number),
+        permalink=iri,
+    )
+    return render_template(
+        "excerpt.html",
+        title=f"Excerpt {first['tp']}.{first['pp']} of {first['docTitle']}",
+        iri=iri,
+        quote=first["quote"],
+        speaker=first["speaker"],
+        role=first["role"],
+        number=number,
+        document=first["docTitle"],
+        coder=first.get("coder", ""),
+        context_link=in_context(first["turn"]),
+        codes=codes,
+        cite=cite,
+        alternates=alternates,
+    )
+
+
+# -- the interview page ---------------------------------------------------------------------
+
+DOCUMENTS = """SELECT ?i ?doc ?title ?class (COUNT(DISTINCT ?coded) AS ?coded_paragraphs) WHERE {
+  ?doc qikg:ofInterview ?i ; a ?class .
+  VALUES (?class ?order) { (qikg:ModeratedCoding 1) (qikg:Coding 2) (qikg:Transcript 3) }
+  OPTIONAL { ?doc dcterms:title ?title }
+  OPTIONAL { ?e qikg:inDocument ?doc ; qikg:hasCode ?anyCode ; qikg:excerptOf ?coded }
+} GROUP BY ?i ?doc ?title ?class ?order ORDER BY ?order ?doc"""
+
+PARAGRAPHS = """SELECT ?doc ?tp ?speaker ?role ?pp ?text ?e ?quote WHERE {
+  ?turn qikg:inDocument ?doc ; qikg:position ?tp ; qikg:speakerLabel ?speaker ;
+        qikg:speakerRole ?roleNode .
+  BIND(LCASE(STRAFTER(STR(?roleNode), "#Role")) AS ?role)
+  ?para qikg:inTurn ?turn ; qikg:position ?pp ; qikg:text ?text .
+  OPTIONAL { ?e qikg:excerptOf ?para ; qikg:quote ?quote }
+} ORDER BY ?tp ?pp"""
+
+CODES = """SELECT ?doc ?e ?notation ?code WHERE {
+  ?e qikg:inDocument ?doc ; qikg:hasCode ?code . ?code skos:notation ?notation .
+} ORDER BY ?notation"""
+
+SPANS = """SELECT ?doc ?e ?exact WHERE {
+  ?e qikg:inDocument ?doc ; oa:hasTarget/oa:hasSelector ?s .
+  ?s a oa:TextQuoteSelector ; oa:exact ?exact .
+}"""
+
+PROFILE = """SELECT ?i ?field ?text ?turn WHERE {
+  ?i qikg:interviewee ?p . ?p qikg:profileValue ?v .
+  ?v qikg:profileField ?field ; qikg:profileText ?text .
+  OPTIONAL { ?v qikg:evidence ?turn }
+} ORDER BY ?v"""
+
+
+@dataclass
+class Paragraph:
+    position: int
+    segments: list[tuple[str, bool]]
+    excerpt_link: str | None = None
+    codes: list[tuple[str, str | None]] = field(default_factory=list)
+
+
+@dataclass
+class Turn:
+    position: int
+    speaker: str
+    role: str
+    paragraphs: list[Paragraph] = field(default_factory=list)
+
+    @property
+    def coded(self) -> bool:
+        return any(p.codes for p in self.paragraphs)
+
+
+def segments(text: str, spans: list[str]) -> list[tuple[str, bool]]:
+    """``text`` cut into (piece, highlighted) at the first place each span occurs; the whole
+    text is highlighted when no span is found in it (the paragraph is the coded unit)."""
+    marks: list[tuple[int, int]] = []
+    for span in spans:
+        at = text.find(span) if span else -1
+        if at >= 0 and not any(a < at + len(span) and at < b for a, b in marks):
+            marks.append((at, at + len(span)))
+    if not marks:
+        return [(text, True)]
+    out: list[tuple[str, bool]] = []
+    last = 0
+    for a, b in sorted(marks):
+        if a > last:
+            out.append((text[last:a], False))
+        out.append((text[a:b], True))
+        last = b
+    if last < len(text):
+        out.append((text[last:], False))
+    return out
+
+
+@dataclass(frozen=True)
+class Document:
+    iri: str
+    slug: str
+    title: str
+    kind: str
+    coded: int
+
+
+_KINDS = {
+    QIKG + "ModeratedCoding": "moderated coding",
+    QIKG + "Coding": "coding",
+    QIKG + "Transcript": "transcript",
+}
+
+
+def documents(store: Store, interview: str) -> list[Document]:
+    """The interview's documents: moderated codings first, then codings, then transcripts."""
+    return [
+        Document(
+            r["doc"],
+            r["doc"].rsplit("/", 1)[-1],
+            r.get("title", r["doc"]),
+            _KINDS[r["class"]],
+            int(r["coded_paragraphs"]),
+        )
+        for r in select(store, DOCUMENTS, {"i": ox.NamedNode(interview)})
+    ]
+
+
+def turns_of(store: Store, document: str) -> list[Turn]:
+    """The document's turns and paragraphs, coded spans and codes attached."""
+    node = {"doc": ox.NamedNode(document)}
+    codes: dict[str, list[tuple[str, str | None]]] = {}
+    for r in select(store, CODES, node):
+        codes.setdefault(r["e"], []).append((r["notation"], local_link(r["code"])))
+    spans: dict[str, list[str]] = {}
+    for r in select(store, SPANS, node):
+        spans.setdefault(r["e"], []).append(r["exact"])
+    turns: dict[int, Turn] = {}
+    for r in select(store, PARAGRAPHS, node):
+        tp = int(r["tp"])
+        turn = turns.setdefault(tp, Turn(tp, r["speaker"], r["role"]))
+        excerpt = r.get("e")
+        if excerpt and codes.get(excerpt):
+            marked = spans.get(excerpt) or [r.get("quote", "")]
+            para = Paragraph(int(r["pp"]), segments(r["text"], marked), local_link(excerpt))
+            para.codes = codes[excerpt]
+        else:
+            para = Paragraph(int(r["pp"]), [(r["text"], False)])
+        turn.paragraphs.append(para)
+    return [turns[k] for k in sorted(turns)]
+
+
+class UnknownDocument(Exception):
+    """The ``document`` parameter names no document of the interview."""
+
+
+def interview_page(iri: str, alternates: Alternates) -> tuple[str, int]:
+    """An interview: its participant's profile, a coding strip, and a document's transcript
+    with coded spans marked, the document chosen by the ``document`` parameter."""
+    store = _store()
+    docs = documents(store, iri)
+    number = iri.rstrip("/").rsplit("/", 1)[-1]
+    wanted = request.args.get("document", "").strip()
+    status = 200
+    error = None
+    chosen = next((d for d in docs if d.slug == wanted), None) if wanted else None
+    if wanted and chosen is None:
+        status = 400
+        error = (
+            f"The document parameter {wanted!r} names no document of interview {number}; "
+            f"choose one of: {', '.join(d.slug for d in docs)}."
+        )
+    if chosen is None and docs:
+        coded = [d for d in docs if d.coded]
+        chosen = coded[0] if coded else docs[0]
+    turns = turns_of(store, chosen.iri) if chosen else []
+    marks = [
+        (t.position, " ".join(n for p in t.paragraphs for n, _ in p.codes))
+        for t in turns
+        if t.coded
+    ]
+    picture = strip(
+        len(turns),
+        marks,
+        ident="coding-strip",
+        title=f"Coded turns of {chosen.title if chosen else 'the interview'}",
+        desc=(
+            f"The {len(turns)} turns of the document along a line, first on the left; "
+            f"a mark at each of the {len(marks)} turns with coded paragraphs. The coded turns "
+            "are listed with their codes below the picture."
+        ),
+    )
+    profile = [
+        (r["field"], r["text"], in_context(r["turn"]) if r.get("turn") else None)
+        for r in select(store, PROFILE, {"i": ox.NamedNode(iri)})
+    ]
+    shown = {"docs": docs, "chosen": chosen, "turns": turns, "marks": marks, "strip": picture}
+    page = render_template(
+        "interview.html",
+        title=f"Interview {number}",
+        iri=iri,
+        alternates=alternates,
+        error=error,
+        profile=profile,
+        **shown,
+    )
+    return page, status
+
+
+# -- the catalogue --------------------------------------------------------------------------
+
+MAPPINGS = """SELECT ?issue ?code ?notation ?match WHERE {
+  ?code ?m ?issue ; skos:notation ?notation . ?issue a qikg:CatalogueIssue .
+  VALUES (?m ?match) { (skos:exactMatch "exact") (skos:closeMatch "close")
+    (skos:narrowMatch "narrow") (skos:broadMatch "broad") (skos:relatedMatch "related") }
+} ORDER BY ?notation"""
+
+
+@dataclass
+class Issue:
+    id: str
+    label: str
+    iri: str
+    link: str | None
+    phases: str
+    paragraphs: int
+    interviews: int
+    codes: list[tuple[str, str, str | None]] = field(default_factory=list)
+
+
+def catalogue_page(alternates: Alternates | None = None) -> str:
+    """The catalogued issues by quality dimension, with counts and links to their codes."""
+    store = _store()
+    records = run(named_queries()["catalogue"], {}, StoreExecutor(store)).records()
+    mapped: dict[str, list[tuple[str, str, str | None]]] = {}
+    for r in select(store, MAPPINGS):
+        mapped.setdefault(r["issue"], []).append((r["notation"], r["match"], local_link(r["code"])))
+    dimensions: dict[str, list[Issue]] = {}
+    for rec in records:
+        iri = str(rec["issue"])
+        dimensions.setdefault(str(rec["quality_dimension"]), []).append(
+            Issue(
+                str(rec["id"]),
+                str(rec["issue_label"]),
+                iri,
+                local_link(iri),
+                str(rec["phases"] or ""),
+                int(rec["paragraphs"] or 0),
+                int(rec["interviews"] or 0),
+                mapped.get(iri, []),
+            )
+        )
+    total = sum(len(v) for v in dimensions.values())
+    return render_template(
+        "catalogue.html",
+        title="Catalogue of quality issues",
+        dimensions=dimensions,
+        total=total,
+        alternates=alternates or [],
+    )
+
+
+def rich_page(
+    graph: Graph, iri: str, alternates: list[tuple[str, str, str]]
+) -> tuple[str, int] | None:
+    """The page of ``iri`` if it is a code, an interview, a coded excerpt or the catalogue."""
+    subject = URIRef(iri)
+    types = {str(t) for t in graph.objects(subject, RDF.type)}
+    if types & CODE_KINDS:
+        notation = next((str(o) for o in graph.objects(subject, URIRef(SKOS_NOTATION))), None)
+        if notation is not None:
+            return code_page(iri, notation, alternates), 200
+    if QIKG + "Interview" in types:
+        return interview_page(iri, alternates)
+    if QIKG + "CodedExcerpt" in types:
+        page = excerpt_page(iri, alternates)
+        if page is not None:
+            return page, 200
+    if QIKG + "Catalogue" in types:
+        return catalogue_page(alternates), 200
+    return None
