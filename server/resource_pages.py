@@ -19,6 +19,7 @@ from qikg.kg.store import Store
 from qikg.queries import named_queries
 from qikg.queries.run import StoreExecutor, run
 
+from . import code_evidence
 from .charts import strip
 from .citation import cite_line
 from .linkeddata import local_link
@@ -26,7 +27,6 @@ from .pages import select
 from .state import state_of
 
 QIKG = "https://w3id.org/qikg/ontology#"
-SKOS_NOTATION = "http://www.w3.org/2004/02/skos/core#notation"
 CODE_KINDS = {
     QIKG + kind
     for kind in (
@@ -81,24 +81,24 @@ class Quote:
     cite: str
 
 
-def _quote(rec: Mapping[str, object], roles: dict[int, str]) -> Quote:
-    interview = int(str(rec["interview_no"]))
-    excerpt = str(rec["excerpt"])
+def _quote(rec: Mapping[str, str], roles: dict[int, str]) -> Quote:
+    interview = int(rec["number"])
+    excerpt = rec["excerpt"]
     return Quote(
-        text=str(rec["quotes"] or ""),
+        text=rec["quote"],
         excerpt=excerpt,
         excerpt_link=local_link(excerpt),
-        context_link=in_context(str(rec["turn"])),
+        context_link=in_context(rec["turn"]),
         interview=interview,
-        speaker=str(rec["speaker_label"] or ""),
-        role=str(rec["speaker_role"] or ""),
-        question=str(rec["question"] or ""),
-        question_text=str(rec["question_text"] or ""),
-        coder=f"{rec['coder']} ({rec['coding']})",
+        speaker=rec["speaker"],
+        role=rec["role"],
+        question=rec["question"],
+        question_text=rec["question_text"],
+        coder=f"{rec.get('coder', 'unknown')} ({rec['coding']})",
         cite=cite_line(
             current_app.config,
-            label=str(rec["speaker_label"] or ""),
-            role=str(rec["speaker_role"] or ""),
+            label=rec["speaker"],
+            role=rec["role"],
             interview=interview,
             participant_role=roles.get(interview),
             permalink=excerpt,
@@ -110,24 +110,22 @@ Alternates = list[tuple[str, str, str]]
 """The other representations of a resource: (label, link, media type)."""
 
 
-def code_page(iri: str, notation: str, alternates: Alternates) -> str:
+def code_page(iri: str, alternates: Alternates) -> str:
     """A code: its definition, family, kind, phases and mappings, and every quote behind it."""
     store = _store()
-    executor = StoreExecutor(store)
-    facts = run(named_queries()["code-profile"], {"code": notation}, executor).records()
-    evidence = run(named_queries()["evidence"], {"code": notation}, executor).records()
-    roles = participant_roles(store)
     rows = [
         (
-            str(f["field"]),
-            str(f["value"]),
-            str(f["value_label"]) if f["value_label"] is not None else None,
-            local_link(str(f["value"])) if str(f["value"]).startswith("http") else None,
+            f["field"],
+            f["value"],
+            f.get("value_label"),
+            local_link(f["value"]) if f["value"].startswith("http") else None,
         )
-        for f in facts
+        for f in code_evidence.facts(store, iri)
     ]
+    notation = next((value for name, value, _, _ in rows if name == "notation"), iri)
     label = next((value for name, value, _, _ in rows if name == "label"), notation)
-    quotes = [_quote(rec, roles) for rec in evidence]
+    roles = participant_roles(store)
+    quotes = [_quote(rec, roles) for rec in code_evidence.evidence(store, iri)]
     return render_template(
         "code.html",
         title=f"{label} ({notation})",
@@ -156,8 +154,7 @@ def excerpt_page(iri: str, alternates: Alternates) -> str | None:
     store = _store()
     found = select(
         store,
-        "PREFIX prov: <http://www.w3.org/ns/prov#>\nPREFIX foaf: <http://xmlns.com/foaf/0.1/>\n"
-        + EXCERPT,
+        EXCERPT,
         {"e": ox.NamedNode(iri)},
     )
     if not found:
@@ -436,9 +433,7 @@ def rich_page(
     subject = URIRef(iri)
     types = {str(t) for t in graph.objects(subject, RDF.type)}
     if types & CODE_KINDS:
-        notation = next((str(o) for o in graph.objects(subject, URIRef(SKOS_NOTATION))), None)
-        if notation is not None:
-            return code_page(iri, notation, alternates), 200
+        return code_page(iri, alternates), 200
     if QIKG + "Interview" in types:
         return interview_page(iri, alternates)
     if QIKG + "CodedExcerpt" in types:

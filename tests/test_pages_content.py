@@ -283,3 +283,24 @@ def test_markup_in_transcripts_is_escaped_on_every_page(planted: FlaskClient) ->
         assert '<script>alert("planted")' not in html, path
         assert "<b>bold</b>" not in html, path
         assert escaped in html, path
+
+
+def test_code_page_evidence_agrees_with_the_evidence_named_query(client: FlaskClient) -> None:
+    """The page's lighter lookup gives the same excerpts and questions as ``evidence``."""
+    from qikg.queries import named_queries
+    from qikg.queries.run import StoreExecutor, run
+    from qikg.server.code_evidence import evidence
+    from qikg.server.state import state_of
+
+    store = state_of(client.application).store
+    for notation in ("MM-drift", "Data-low-quality", "how-to-evaluate-model"):
+        named = run(named_queries()["evidence"], {"code": notation}, StoreExecutor(store))
+        expected = sorted(
+            (r["excerpt"], r["question"] or "", r["question_text"] or "") for r in named.records()
+        )
+        iri = f"https://w3id.org/qikg/cote2024/code/{notation.lower()}"
+        found = sorted(
+            (r["excerpt"], r["question"], r["question_text"]) for r in evidence(store, iri)
+        )
+        assert found == expected, notation
+        assert expected
