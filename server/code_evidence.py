@@ -9,13 +9,18 @@ coding) is looked up in Python from the question ids' positions, read once per p
 from __future__ import annotations
 
 import bisect
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import pyoxigraph as ox
+from flask import current_app
 
 from qikg.kg.store import Store
 
 from .pages import select
+
+T = TypeVar("T")
 
 FACTS = """SELECT ?code ?field ?value ?value_label WHERE {
   {
@@ -64,24 +69,23 @@ FACTS = """SELECT ?code ?field ?value ?value_label WHERE {
 } ORDER BY ?order STR(?value)"""
 
 EVIDENCE = """SELECT ?code ?excerpt ?quote ?turn ?tp ?pp ?speaker ?role ?number ?document
-       ?coding ?coder WHERE {
+       ?class ?coder WHERE {
   ?excerpt qikg:hasCode ?code ; qikg:inDocument ?document ; qikg:quote ?quote ;
            qikg:excerptOf ?para .
-  {
-    ?document a qikg:ModeratedCoding ; qikg:ofInterview ?i . BIND("moderated" AS ?coding)
-  } UNION {
-    ?document a qikg:Coding ; qikg:ofInterview ?i . BIND("coder" AS ?coding)
-    FILTER NOT EXISTS {
-      ?agreed a qikg:ModeratedCoding ; qikg:ofInterview ?i .
-      ?agreedExcerpt qikg:inDocument ?agreed ; qikg:hasCode ?anyCode .
-    }
-  }
+  ?document a ?class ; qikg:ofInterview ?i .
+  VALUES ?class { qikg:ModeratedCoding qikg:Coding }
   ?i qikg:interviewNumber ?number .
   ?para qikg:inTurn ?turn ; qikg:position ?pp .
   ?turn qikg:position ?tp ; qikg:speakerLabel ?speaker ; qikg:speakerRole ?roleNode .
   BIND(LCASE(STRAFTER(STR(?roleNode), "#Role")) AS ?role)
   OPTIONAL { ?excerpt prov:wasAttributedTo/foaf:name ?coder }
 } ORDER BY ?number ?coder ?tp ?pp"""
+
+AGREED = """SELECT DISTINCT ?number WHERE {
+  ?d a qikg:ModeratedCoding ; qikg:ofInterview ?i . ?i qikg:interviewNumber ?number .
+  FILTER EXISTS { ?e qikg:inDocument ?d ; qikg:hasCode ?c }
+}"""
+"""The interviews whose moderated coding carries codes: their evidence is the moderated one."""
 
 QUESTIONS = """SELECT ?document ?tp ?pp ?id ?text WHERE {
   ?e qikg:answersQuestion ?q ; qikg:inDocument ?document ; qikg:excerptOf ?para .
@@ -92,6 +96,20 @@ QUESTIONS = """SELECT ?document ?tp ?pp ?id ?text WHERE {
     ?q qikg:hasWording ?w . ?w qikg:inGuide ?guide ; qikg:questionText ?text .
   }
 }"""
+
+
+MODERATED = "https://w3id.org/qikg/ontology#ModeratedCoding"
+CACHE_KEY = "qikg.code_evidence"
+
+
+def _cached(store: Store, name: str, make: Callable[[], T]) -> T:
+    """``make()``, computed once per store: facts of the whole dataset that pages reuse."""
+    cache = current_app.extensions.setdefault(CACHE_KEY, {})
+    key = (id(store), name)
+    if key not in cache:
+        cache[key] = (store, make())  # the store is kept so that its id is not reused
+    value: T = cache[key][1]
+    return value
 
 
 def facts(store: Store, code: str) -> list[dict[str, str]]:
@@ -131,9 +149,18 @@ def questions(store: Store) -> dict[str, tuple[list[tuple[int, int]], list[Asked
 def evidence(store: Store, code: str) -> list[dict[str, str]]:
     """Every coded paragraph of ``code`` with its question in effect (``question`` and
     ``question_text``; empty where none was asked before it)."""
-    rows = select(store, EVIDENCE, {"code": ox.NamedNode(code)})
-    asked = questions(store) if rows else {}
-    for row in rows:
+    found = select(store, EVIDENCE, {"code": ox.NamedNode(code)})
+    if not found:
+        return []
+    agreed = _cached(store, "agreed", lambda: {int(r["number"]) for r in select(store, AGREED)})
+    asked = _cached(store, "questions", lambda: questions(store))
+    rows = []
+    for row in found:
+        moderated = row["class"] == MODERATED
+        if moderated != (int(row["number"]) in agreed):
+            continue
+        row["coding"] = "moderated" if moderated else "coder"
+        rows.append(row)
         places, what = asked.get(row["document"], ([], []))
         at = bisect.bisect_right(places, (int(row["tp"]), int(row["pp"]))) - 1
         row["question"] = " ".join(what[at].ids) if at >= 0 else ""

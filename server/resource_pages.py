@@ -189,20 +189,25 @@ def excerpt_page(iri: str, alternates: Alternates) -> str | None:
 
 # -- the interview page ---------------------------------------------------------------------
 
-DOCUMENTS = """SELECT ?i ?doc ?title ?class (COUNT(DISTINCT ?coded) AS ?coded_paragraphs) WHERE {
+DOCUMENTS = """SELECT ?i ?doc ?title ?class WHERE {
   ?doc qikg:ofInterview ?i ; a ?class .
-  VALUES (?class ?order) { (qikg:ModeratedCoding 1) (qikg:Coding 2) (qikg:Transcript 3) }
+  VALUES ?class { qikg:ModeratedCoding qikg:Coding qikg:Transcript }
   OPTIONAL { ?doc dcterms:title ?title }
-  OPTIONAL { ?e qikg:inDocument ?doc ; qikg:hasCode ?anyCode ; qikg:excerptOf ?coded }
-} GROUP BY ?i ?doc ?title ?class ?order ORDER BY ?order ?doc"""
+} ORDER BY ?doc"""
 
-PARAGRAPHS = """SELECT ?doc ?tp ?speaker ?role ?pp ?text ?e ?quote WHERE {
-  ?turn qikg:inDocument ?doc ; qikg:position ?tp ; qikg:speakerLabel ?speaker ;
-        qikg:speakerRole ?roleNode .
+CODED = """SELECT ?doc (COUNT(DISTINCT ?p) AS ?n) WHERE {
+  ?e qikg:inDocument ?doc ; qikg:hasCode ?c ; qikg:excerptOf ?p .
+} GROUP BY ?doc"""
+
+PARAGRAPHS = """SELECT ?doc ?para ?tp ?speaker ?role ?pp ?text WHERE {
+  ?para qikg:inDocument ?doc ; qikg:inTurn ?turn ; qikg:position ?pp ; qikg:text ?text .
+  ?turn qikg:position ?tp ; qikg:speakerLabel ?speaker ; qikg:speakerRole ?roleNode .
   BIND(LCASE(STRAFTER(STR(?roleNode), "#Role")) AS ?role)
-  ?para qikg:inTurn ?turn ; qikg:position ?pp ; qikg:text ?text .
-  OPTIONAL { ?e qikg:excerptOf ?para ; qikg:quote ?quote }
 } ORDER BY ?tp ?pp"""
+
+EXCERPTS = """SELECT ?doc ?e ?para ?quote WHERE {
+  ?e qikg:inDocument ?doc ; qikg:excerptOf ?para ; qikg:quote ?quote .
+}"""
 
 CODES = """SELECT ?doc ?e ?notation ?code WHERE {
   ?e qikg:inDocument ?doc ; qikg:hasCode ?code . ?code skos:notation ?notation .
@@ -278,18 +283,24 @@ _KINDS = {
 }
 
 
+_ORDER = ("moderated coding", "coding", "transcript")
+
+
 def documents(store: Store, interview: str) -> list[Document]:
     """The interview's documents: moderated codings first, then codings, then transcripts."""
-    return [
-        Document(
-            r["doc"],
-            r["doc"].rsplit("/", 1)[-1],
-            r.get("title", r["doc"]),
-            _KINDS[r["class"]],
-            int(r["coded_paragraphs"]),
+    found = []
+    for r in select(store, DOCUMENTS, {"i": ox.NamedNode(interview)}):
+        coded = select(store, CODED, {"doc": ox.NamedNode(r["doc"])})
+        found.append(
+            Document(
+                r["doc"],
+                r["doc"].rsplit("/", 1)[-1],
+                r.get("title", r["doc"]),
+                _KINDS[r["class"]],
+                int(coded[0]["n"]) if coded else 0,
+            )
         )
-        for r in select(store, DOCUMENTS, {"i": ox.NamedNode(interview)})
-    ]
+    return sorted(found, key=lambda d: (_ORDER.index(d.kind), d.slug))
 
 
 def turns_of(store: Store, document: str) -> list[Turn]:
@@ -301,23 +312,20 @@ def turns_of(store: Store, document: str) -> list[Turn]:
     spans: dict[str, list[str]] = {}
     for r in select(store, SPANS, node):
         spans.setdefault(r["e"], []).append(r["exact"])
+    excerpts = {r["para"]: (r["e"], r["quote"]) for r in select(store, EXCERPTS, node)}
     turns: dict[int, Turn] = {}
     for r in select(store, PARAGRAPHS, node):
         tp = int(r["tp"])
         turn = turns.setdefault(tp, Turn(tp, r["speaker"], r["role"]))
-        excerpt = r.get("e")
+        excerpt, quote = excerpts.get(r["para"], ("", ""))
         if excerpt and codes.get(excerpt):
-            marked = spans.get(excerpt) or [r.get("quote", "")]
+            marked = spans.get(excerpt) or [quote]
             para = Paragraph(int(r["pp"]), segments(r["text"], marked), local_link(excerpt))
             para.codes = codes[excerpt]
         else:
             para = Paragraph(int(r["pp"]), [(r["text"], False)])
         turn.paragraphs.append(para)
     return [turns[k] for k in sorted(turns)]
-
-
-class UnknownDocument(Exception):
-    """The ``document`` parameter names no document of the interview."""
 
 
 def interview_page(iri: str, alternates: Alternates) -> tuple[str, int]:
