@@ -88,15 +88,15 @@ class Matrix:
         return max(self.counts.values(), default=0)
 
 
-CELL_W = 64
+CELL_W = 56
 CELL_H = 22
-LABEL_W = 250
+LABEL_W = 290
 HEAD_H = 110
 
 
 def heatmap(matrix: Matrix, *, ident: str, title: str, desc: str) -> str:
     """A grid of ``matrix``: one cell per row and column, its count printed in it."""
-    width = LABEL_W + CELL_W * len(matrix.columns) + 10
+    width = LABEL_W + CELL_W * len(matrix.columns) + HEAD_H
     height = HEAD_H + CELL_H * len(matrix.rows) + 10
     parts = [_head(ident, title, desc, width, height)]
     for j, column in enumerate(matrix.columns):
@@ -130,7 +130,7 @@ def heatmap(matrix: Matrix, *, ident: str, title: str, desc: str) -> str:
 
 
 BAR_H = 20
-BAR_MAX_W = 360
+BAR_MAX_W = 300
 
 
 def bars(items: Sequence[tuple[str, int]], *, ident: str, title: str, desc: str, unit: str) -> str:

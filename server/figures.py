@@ -36,7 +36,7 @@ def issue_phase(store: Store) -> Matrix:
     for rec in _answer(store, "phase-issue-matrix", by="code").records():
         notation, phase = str(rec["notation"]), str(rec["phase"])
         counts[(notation, phase)] = int(rec["paragraphs"] or 0)
-        labels[notation] = f"{rec['label']} ({notation})"
+        labels[notation] = str(rec["label"])
     from qikg.kg.codebook import PHASES  # pipeline order, as the query names the phases
 
     used = {phase for _, phase in counts}
@@ -83,7 +83,7 @@ def heatmap_svg(matrix: Matrix) -> str:
 
 def bars_svg(found: list[Frequency]) -> str:
     return bars(
-        [(f"{f.label} ({f.notation})", f.paragraphs) for f in found],
+        [(f.label, f.paragraphs) for f in found],
         ident="issue-frequency",
         title="Quality issues by coded paragraphs",
         desc=(
@@ -110,8 +110,7 @@ def _issue_phase_table() -> tuple[list[str], list[list[str | int]]]:
     matrix = issue_phase(state_of(current_app).store)
     header = ["issue", "label", *matrix.columns]
     rows: list[list[str | int]] = [
-        [row, matrix.row_labels[row].rsplit(" (", 1)[0]]
-        + [matrix.count(row, c) for c in matrix.columns]
+        [row, matrix.row_labels[row]] + [matrix.count(row, c) for c in matrix.columns]
         for row in matrix.rows
     ]
     return header, rows
