@@ -17,6 +17,7 @@ from qikg.queries.run import StoreExecutor, run
 
 from .figures import bars_svg, heatmap_svg, issue_frequency, issue_phase
 from .linkeddata import dataset_citation, local_link, schema_org_script
+from .page_links import in_context
 from .sparql import endpoint_url
 from .state import state_of
 
@@ -152,8 +153,6 @@ def landing() -> str:
 def search() -> tuple[str, int]:
     """The quotes containing the words of ``q`` (the quote-search named query), at most
     :data:`MAX_SEARCH_ROWS`; an empty or unusable query is answered with what to do."""
-    from .resource_pages import in_context
-
     text = request.args.get("q", "")
     mode = request.args.get("mode", "all")
     values = {"q": text, "mode": mode}
