@@ -33,7 +33,7 @@ from werkzeug.exceptions import MethodNotAllowed, RequestEntityTooLarge
 from qikg.errors import ConfigError
 from qikg.kg.store import Store
 
-from . import api, linkeddata, operations, pages, sparql
+from . import api, figures, linkeddata, operations, pages, sparql
 from .execute import InProcessRunner, QueryRunner
 from .state import EXTENSION_KEY, ServerState, state_of
 from .workers import WorkerPool
@@ -87,6 +87,7 @@ def create_app(
     app.extensions[EXTENSION_KEY] = ServerState(store, runner)
     app.register_blueprint(sparql.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(figures.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(linkeddata.bp)
     operations.install(app)

@@ -185,14 +185,15 @@ def _graph_response(
     graph: Graph, fmt: DocFormat, iri: str, path: str, *, inbound: Graph | None = None
 ) -> Response:
     body: str | bytes
+    status = 200
     if fmt.rdflib is None:
-        body = _html(graph, iri, path, inbound)
+        body, status = _html(graph, iri, path, inbound)
     else:
         whole = graph + inbound if inbound is not None else graph
         for prefix, ns in graph.namespaces():
             whole.bind(prefix, ns, override=False)
         body = whole.serialize(format=fmt.rdflib, encoding="utf-8")
-    response = Response(body, 200, content_type=fmt.content_type)
+    response = Response(body, status, content_type=fmt.content_type)
     response.headers["Vary"] = "Accept"
     response.headers["Link"] = _alternates(path, fmt)
     response.headers["Access-Control-Allow-Origin"] = "*"
@@ -230,7 +231,17 @@ def _rows(pairs: list[tuple[str, Any]]) -> list[Row]:
 _LABELS = {"ttl": "Turtle", "jsonld": "JSON-LD", "nt": "N-Triples", "rdf": "RDF/XML"}
 
 
-def _html(graph: Graph, iri: str, path: str, inbound: Graph | None) -> str:
+def _html(graph: Graph, iri: str, path: str, inbound: Graph | None) -> tuple[str, int]:
+    """The page of a code, interview, excerpt or the catalogue, else the generic page."""
+    from .resource_pages import rich_page
+
+    alternates = [
+        (label, f"{request.script_root}/{quote(path)}.{ext}", _BY_EXT[ext].media_type)
+        for ext, label in _LABELS.items()
+    ]
+    rich = rich_page(graph, iri, alternates)
+    if rich is not None:
+        return rich
     subject = URIRef(iri)
     out = _rows([(str(p), o) for p, o in graph.predicate_objects(subject)])
     others = sorted({s for s in graph.subjects() if s != subject}, key=str)
@@ -241,7 +252,7 @@ def _html(graph: Graph, iri: str, path: str, inbound: Graph | None) -> str:
             Row(str(p), local_link(str(p)), str(s), local_link(str(s)), "")
             for s, p, _ in sorted(inbound, key=lambda t: (str(t[0]), str(t[1])))
         ]
-    return render_template(
+    page = render_template(
         "resource.html",
         title=iri,
         iri=iri,
@@ -249,11 +260,9 @@ def _html(graph: Graph, iri: str, path: str, inbound: Graph | None) -> str:
         rest=rest,
         inbound=into,
         max_inbound=MAX_INBOUND,
-        alternates=[
-            (label, f"{request.script_root}/{quote(path)}.{ext}", _BY_EXT[ext].media_type)
-            for ext, label in _LABELS.items()
-        ],
+        alternates=alternates,
     )
+    return page, 200
 
 
 # -- resources ------------------------------------------------------------------------------

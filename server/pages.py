@@ -1,15 +1,23 @@
-"""The landing page ``/``: what the dataset is, where it comes from, how much it holds."""
+"""The landing page ``/`` (what the dataset is, where it comes from, how much it holds, its
+pictures), the quote search ``/search`` and the catalogue ``/catalogue``."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from flask import Blueprint, current_app, render_template
+import pyoxigraph as ox
+from flask import Blueprint, current_app, render_template, request
 
 from qikg.kg.store import Store
+from qikg.queries import named_queries
+from qikg.queries.params import ParameterError
+from qikg.queries.run import StoreExecutor, run
 
-from .linkeddata import dataset_citation, schema_org_script
+from .figures import bars_svg, heatmap_svg, issue_frequency, issue_phase
+from .linkeddata import dataset_citation, local_link, schema_org_script
+from .page_links import in_context
 from .sparql import endpoint_url
 from .state import state_of
 
@@ -24,6 +32,10 @@ _PREFIXES = """\
 PREFIX qikg: <https://w3id.org/qikg/ontology#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX oa: <http://www.w3.org/ns/oa#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX foaf: <http://xmlns.com/foaf/0.1/>
 """
 
 COUNT_QUERIES: dict[str, str] = {
@@ -59,6 +71,12 @@ GROUP BY ?code
 ORDER BY DESC(?excerpts)
 LIMIT 20"""
 
+INTERVIEWS_QUERY = """SELECT ?i ?number WHERE { ?i a qikg:Interview ; qikg:interviewNumber ?number }
+ORDER BY ?number"""
+
+MAX_SEARCH_ROWS = 50
+"""The most quotes a search page lists."""
+
 _KIND_LABELS = {
     "https://w3id.org/qikg/ontology#Transcript": "transcript",
     "https://w3id.org/qikg/ontology#Coding": "coding",
@@ -78,9 +96,12 @@ class DocumentRow:
         return self.iri if self.iri.startswith(("http://", "https://")) else None
 
 
-def select(store: Store, query: str) -> list[dict[str, str]]:
-    """Run a SELECT on ``store``; each row maps a variable to its value's lexical form."""
-    result = store.query(_PREFIXES + query)
+def select(
+    store: Store, query: str, bindings: Mapping[str, ox.NamedNode | ox.Literal] | None = None
+) -> list[dict[str, str]]:
+    """Run a SELECT on ``store`` (variables bound to ``bindings``); each row maps a variable to
+    its value's lexical form."""
+    result = store.query(_PREFIXES + query, bindings=bindings)
     data = json.loads(store.serialize_result(result, "application/sparql-results+json"))
     return [{k: v["value"] for k, v in row.items()} for row in data["results"]["bindings"]]
 
@@ -115,9 +136,67 @@ def landing() -> str:
         graphs=len(store.named_graphs()),
         studies=studies,
         documents=documents,
+        interviews=[
+            (int(r["number"]), local_link(r["i"])) for r in select(store, INTERVIEWS_QUERY)
+        ],
+        heatmap=heatmap_svg(issue_phase(store)),
+        bars=bars_svg(issue_frequency(store)),
         endpoint=endpoint_url(),
         example_query=EXAMPLE_QUERY,
         max_rows=config["MAX_RESULT_ROWS"],
         dataset_jsonld=schema_org_script(),
         dataset_citation=dataset_citation(),
     )
+
+
+@bp.route("/search", methods=["GET"])
+def search() -> tuple[str, int]:
+    """The quotes containing the words of ``q`` (the quote-search named query), at most
+    :data:`MAX_SEARCH_ROWS`; an empty or unusable query is answered with what to do."""
+    text = request.args.get("q", "")
+    mode = request.args.get("mode", "all")
+    values = {"q": text, "mode": mode}
+    if request.args.get("lang"):
+        values["lang"] = request.args["lang"]
+    error = None
+    status = 200
+    rows: list[dict[str, object]] = []
+    total = 0
+    if not text.strip():
+        error = "Type one or more words to search the quotes for."
+    else:
+        try:
+            table = run(
+                named_queries()["quote-search"], values, StoreExecutor(state_of(current_app).store)
+            )
+        except ParameterError as err:
+            error, status = f"The search cannot run: {err}", 400
+        else:
+            total = len(table.rows)
+            for rec in table.records()[:MAX_SEARCH_ROWS]:
+                links = {
+                    "excerpt_link": local_link(str(rec["excerpt"])),
+                    "context_link": in_context(str(rec["turn"])),
+                }
+                rows.append({**rec, **links})
+    return (
+        render_template(
+            "search.html",
+            title="Search the quotes",
+            q=text,
+            mode=mode,
+            rows=rows,
+            total=total,
+            error=error,
+            max_rows=MAX_SEARCH_ROWS,
+        ),
+        status,
+    )
+
+
+@bp.route("/catalogue", methods=["GET"])
+def catalogue() -> str:
+    """The catalogue of quality issues (the HTML page of the catalogue's IRI too)."""
+    from .resource_pages import catalogue_page
+
+    return catalogue_page()
