@@ -75,6 +75,8 @@ def test_the_page_runs_queries_in_a_browser_under_the_strict_policy(server, brow
         page.keyboard.insert_text("SELECT * WHERE { ?c a ")
         page.keyboard.type("sko")
         page.locator(".cm-tooltip-autocomplete li", has_text="skos:").first.wait_for()
+        # CodeMirror ignores Enter for its interactionDelay (75 ms) after the list opens.
+        page.wait_for_timeout(300)
         page.keyboard.press("Enter")
         lines = page.locator(".cm-content").inner_text().splitlines()
         assert lines[0] == "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>"
