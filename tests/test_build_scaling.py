@@ -94,12 +94,14 @@ def test_a_changed_file_is_done_again_alone(first, study_folder, tmp_path):
 @pytest.mark.slow
 def test_a_changed_codebook_or_shapes_file_invalidates_the_cache(first, study_folder, tmp_path):
     _, out = first
-    shutil.copytree(build_module.default_cache(out), build_module.default_cache(tmp_path / "ds"))
+    cache = tmp_path / "cache"
+    shutil.copytree(build_module.default_cache(out), cache)
     csv = (Path(build_module.__file__).parent / "data" / "codebook.csv").read_text("utf-8")
     table = parse_table(csv + "Data-planted-issue,issue,,data-collection,,\n")
     assert len(table.entries) == len(default_codebook().entries) + 1
-    again = build([study_folder], tmp_path / "ds", codebook=table, jobs=1)
-    assert again.reused == 0
+    four = study_folder / "transcripts" / "Interview 4.txt"  # cached by the first build
+    assert build([four], tmp_path / "same", jobs=1, cache=cache).reused == 1
+    assert build([four], tmp_path / "ds", codebook=table, jobs=1, cache=cache).reused == 0
 
     shapes = tmp_path / "ontology"
     shutil.copytree(Path(cache_module.resources.files("qikg.ontology")), shapes)  # type: ignore[arg-type]
@@ -135,7 +137,7 @@ def test_cross_document_check_stops_the_build_and_names_the_interview(study_fold
         """
     )
     with pytest.raises(ValidationFailure) as info:
-        build([study_folder], out, study=study, jobs=1, use_cache=False)
+        build([study_folder / "transcripts" / "Interview 4.txt"], out, study=study, use_cache=False)
     assert info.value.violations == 1
     report = info.value.report
     assert "qikgcheck:guide-outside-study" in report
