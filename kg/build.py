@@ -245,8 +245,8 @@ def build(
         raise ValidationFailure("\n".join(str(r) for r in failed), len(failed))
 
     unanchored = [u for o in results for u in o.unanchored]
-    rows = {name: row for o in results for name, row in o.summaries.items()}
-    summaries = [rows[s.path.name] for s in sources]
+    by_interview = {o.interview: o for o in results}
+    summaries = [by_interview[s.document.interview].summaries[s.path.name] for s in sources]
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
