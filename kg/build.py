@@ -6,40 +6,43 @@ replaced in one rename, so a failed build never leaves a half-written dataset be
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-
-from rdflib import Graph, Literal, URIRef
+from typing import Any, TypeVar
 
 from qikg import __version__
 from qikg.errors import ParseError, PrivacyFailure, UnsupportedInput, ValidationFailure
 
 from .audit import Finding, Policy, audit, default_policy
+from .cache import Cache, code_fingerprint, digest, settings_fingerprint, unit_key
 from .codebook import Codebook, default_codebook
+from .crosscheck import crosscheck
 from .describe import DESCRIPTION_TTL, DUMPS_DIR, dataset_version, describe, write_dumps
-from .evidence import anchor_document, redact_document, redact_text
-from .graph import Builder, Context, Curation, SourceRecord
+from .graph import Builder, Context, Curation
 from .iris import DEFAULT_BASE, Iris
-from .model import Document, DocumentKind
 from .ontodoc import write_docs
-from .participants import ProfileValue, default_participants, locate
+from .participants import ProfileValue, default_participants
+from .progress import Progress
 from .sources import Skipped, Source, discover, read_file
 from .study import Study, default_study
-from .validate import Report, validate
+from .units import FileSummary, Outcome, Settings, Unit, literals, run
+from .units import nquad_lines as nquad_lines
+from .validate import Report
 
+T = TypeVar("T")
 DATASET_TRIG = "dataset.trig"
 DATASET_NQ = "dataset.nq"
 DATASET_TTL = "dataset.ttl"
 MANIFEST = "build.json"
 STORE_DIR = "store"
-PREFERENCE = {"delve-pdf": 0, "delve-text": 1, "transcript": 2}
-"""Which file a document's turns come from when several files hold the same document."""
 
 
 def example_inputs() -> list[Path]:
@@ -48,19 +51,6 @@ def example_inputs() -> list[Path]:
 
     folder = resources.files("qikg.kg").joinpath("data/example")
     return sorted(Path(str(p)) for p in folder.iterdir() if p.name.endswith(".txt"))
-
-
-@dataclass
-class FileSummary:
-    """One row of the build table."""
-
-    file: str
-    turns: int
-    excerpts: int
-    codes: int
-    unanchored: int | None = None
-    warnings: int = 0
-    note: str = ""
 
 
 @dataclass
@@ -75,6 +65,8 @@ class BuildResult:
     skipped: list[Skipped] = field(default_factory=list)
     errors: list[ParseError] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    reused: int = 0
+    """Interviews taken from the cache, neither converted nor validated again."""
 
     def table(self) -> str:
         """The per-file table printed by ``qikg build``."""
@@ -90,6 +82,8 @@ class BuildResult:
                 f"{un:>11} {f.warnings:>9}  {f.note}".rstrip()
             )
         tail = f"{len(self.files)} file(s), {self.triples} triples -> {self.out}"
+        units = len(self.reports)
+        tail += f"; {units - self.reused} interview(s) validated, {self.reused} reused from cache"
         if self.skipped:
             tail += f"; {len(self.skipped)} other file(s) skipped"
         if self.errors:
@@ -98,21 +92,48 @@ class BuildResult:
 
 
 def read_sources(
-    inputs: Sequence[Path], study: Study, *, keep_going: bool = False
+    inputs: Sequence[Path],
+    study: Study,
+    *,
+    keep_going: bool = False,
+    jobs: int | None = None,
+    cache: Cache | None = None,
 ) -> tuple[list[Source], list[Skipped], list[ParseError]]:
-    """Read every input file; a folder's files of no supported format are skipped."""
+    """Read every input file; a folder's files of no supported format are skipped.
+
+    Files already read by an earlier build (same content, name, folder and settings) come
+    from ``cache``; the others are read in ``jobs`` worker processes.
+    """
+    cache = cache or Cache(None, "")
     found, skipped = discover(inputs)
+    described = digest(study)
+    keys = [
+        digest(
+            cache.code, described, hashlib.sha256(p.read_bytes()).hexdigest(), p.name, p.parent.name
+        )
+        for p, _ in found
+    ]
+    outcomes: list[list[Source] | ParseError | None] = [
+        cache.sources(k, p) for (p, _), k in zip(found, keys, strict=True)
+    ]
+    todo = [i for i, o in enumerate(outcomes) if o is None]
+    read = _map(_read_one, [(found[i][0], study) for i in todo], jobs, "reading")
+    for i, outcome in zip(todo, read, strict=True):
+        outcomes[i] = outcome
+        if isinstance(outcome, list):
+            cache.put_sources(keys[i], outcome)
     sources: list[Source] = []
     errors: list[ParseError] = []
-    for (path, named), outcome in zip(found, _read_all([p for p, _ in found], study), strict=True):
-        if isinstance(outcome, list):
-            sources.extend(outcome)
-        elif isinstance(outcome, UnsupportedInput) and not named:
-            skipped.append(Skipped(path, outcome.message))
-        elif keep_going and not isinstance(outcome, UnsupportedInput):
-            errors.append(outcome)
+    for (path, named), got in zip(found, outcomes, strict=True):
+        assert got is not None
+        if isinstance(got, list):
+            sources.extend(got)
+        elif isinstance(got, UnsupportedInput) and not named:
+            skipped.append(Skipped(path, got.message))
+        elif keep_going and not isinstance(got, UnsupportedInput):
+            errors.append(got)
         else:
-            raise outcome
+            raise got
     if not sources:
         raise ParseError(
             ", ".join(map(str, inputs)),
@@ -129,15 +150,34 @@ def _read_one(path: Path, study: Study) -> list[Source] | ParseError:
         return exc
 
 
-def _read_all(paths: list[Path], study: Study) -> list[list[Source] | ParseError]:
-    """Read the files, in worker processes when there are several cores and many files."""
-    workers = min(os.cpu_count() or 1, 4)
-    if workers < 2 or len(paths) < 4:
-        return [_read_one(p, study) for p in paths]
-    from concurrent.futures import ProcessPoolExecutor
+def _run_unit(unit: Unit, settings: Settings) -> Outcome:
+    return run(unit, settings)
 
-    with ProcessPoolExecutor(workers) as pool:
-        return list(pool.map(_read_one, paths, [study] * len(paths), chunksize=1))
+
+def _map(
+    fn: Callable[..., T], args: list[tuple[Any, ...]], jobs: int | None, label: str
+) -> list[T]:
+    """``fn`` over ``args`` in order, in worker processes when there are several of each."""
+    jobs = jobs or os.cpu_count() or 1
+    with Progress(label, len(args)) as bar:
+        if jobs < 2 or len(args) < 2:
+            out = []
+            for a in args:
+                out.append(fn(*a))
+                bar.step()
+            return out
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(min(jobs, len(args))) as pool:
+            futures = [pool.submit(fn, *a) for a in args]
+            for _ in as_completed(futures):
+                bar.step()
+            return [f.result() for f in futures]
+
+
+def default_cache(out: Path) -> Path:
+    """Where a build into ``out`` keeps its cache: the hidden folder ``.{name}.cache`` beside it."""
+    return out.parent / f".{out.name}.cache"
 
 
 def build(
@@ -150,8 +190,17 @@ def build(
     policy: Policy | None = None,
     participants: list[ProfileValue] | None = None,
     keep_going: bool = False,
+    jobs: int | None = None,
+    cache: Path | None = None,
+    use_cache: bool = True,
 ) -> BuildResult:
-    """Build the dataset of ``inputs`` into ``out``; raise on bad input or invalid data."""
+    """Build the dataset of ``inputs`` into ``out``; raise on bad input or invalid data.
+
+    Each interview is converted and validated on its own, in ``jobs`` worker processes (one
+    per core by default), then the checks across interviews run on the assembled store.
+    Files and interviews unchanged since a build that used the same ``cache`` folder
+    (default: :func:`default_cache`) are taken from it instead.
+    """
     from .store import OxigraphStore
 
     shipped = study is None or study.id == default_study().id
@@ -160,41 +209,60 @@ def build(
     policy = policy or default_policy()
     if participants is None:
         participants = default_participants() if shipped else []
-    sources, skipped, errors = read_sources(inputs, study, keep_going=keep_going)
+    store_cache = Cache((cache or default_cache(out)) if use_cache else None, code_fingerprint())
+    sources, skipped, errors = read_sources(
+        inputs, study, keep_going=keep_going, jobs=jobs, cache=store_cache
+    )
     iris = Iris(base, study.id)
-    docs, context, notes = _prepare(sources, iris, policy, participants)
-    curation = Curation.shipped() if shipped and codebook is default_codebook() else Curation()
-    builder = Builder(iris, study, codebook, context, curation)
-    graphs = builder.graphs(docs)
-    findings = audit(_literals(graphs), policy)
-    open_findings = [f for f in findings if f.status == "open"]
+    settings = Settings(iris, study, codebook, policy, shipped and codebook is default_codebook())
+    fingerprint = settings_fingerprint(settings, store_cache.code)
+    units = _units(sources, participants)
+    keys = [unit_key(u, fingerprint) for u in units]
+    outcomes: list[Outcome | None] = [store_cache.outcome(k) for k in keys]
+    todo = [i for i, o in enumerate(outcomes) if o is None]
+    ran = _map(_run_unit, [(units[i], settings) for i in todo], jobs, "validating")
+    for i, done in zip(todo, ran, strict=True):
+        outcomes[i] = done
+        if done.report.conforms and not _open(done.findings):
+            store_cache.put_outcome(keys[i], done)
+    results = [o for o in outcomes if o is not None]
+
+    curation = Curation.shipped() if settings.curated else Curation()
+    builder = Builder(iris, study, codebook, Context(), curation)
+    shared = [
+        builder.study_graph(p for o in results for p in o.people),
+        builder.codebook_graph(
+            (w for o in results for w in o.written), (q for o in results for q in o.questions)
+        ),
+    ]
+    findings = audit(literals(shared), policy) + [f for o in results for f in o.findings]
+    open_findings = _open(findings)
     if open_findings:
         raise PrivacyFailure(open_findings)
-    codebook_graph = graphs[1]
-    by_id = {g.identifier: g for g in graphs}
-    reports = []
-    for number in sorted({d.interview for d in docs}):
-        unit = [by_id[iris.interview_graph(number)]]
-        unit += [by_id[iris.document_graph(d)] for d in docs if d.interview == number]
-        reports.append(validate(unit, codebook_graph))
+    reports = [o.report for o in results]
     failed = [r for rep in reports for r in rep.violations]
     if failed:
         raise ValidationFailure("\n".join(str(r) for r in failed), len(failed))
 
-    unanchored = [
-        f"{d.source}: turn {t}, paragraph {p}, span {k}"
-        for d in docs
-        for (t, p, k), a in sorted(context.anchors.get(iris.document(d), {}).items())
-        if a is None
-    ]
-    summaries = [_summary(s, iris, context, reports, notes.get(s.path, "")) for s in sources]
+    unanchored = [u for o in results for u in o.unanchored]
+    by_interview = {o.interview: o for o in results}
+    summaries = [by_interview[s.document.interview].summaries[s.path.name] for s in sources]
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
-        triples = _write(graphs, tmp)
+        lines = [line for g in shared for line in nquad_lines(g)]
+        lines += [line for o in results for line in o.lines]
+        prefixes = {p: str(ns) for g in shared for p, ns in g.namespaces() if p}
+        for o in results:
+            prefixes.update(o.prefixes)
+        triples = _write(lines, prefixes, tmp)
+        del lines
         store = OxigraphStore(tmp / STORE_DIR)
         store.load_dataset(tmp / DATASET_NQ)
         try:
+            crossed = crosscheck(store)
+            if crossed.violations:
+                raise ValidationFailure(crossed.text(), len(crossed.violations))
             dumps = write_dumps(
                 tmp / DUMPS_DIR, tmp / DATASET_NQ, tmp / DATASET_TTL, tmp / DATASET_TRIG, study.id
             )
@@ -207,7 +275,7 @@ def build(
             "base": base,
             "study": study.id,
             "triples": triples,
-            "graphs": len(graphs),
+            "graphs": len(shared) + sum(o.graphs for o in results),
             "inputs": [{"file": s.path.name, "sha256": s.sha256} for s in sources],
             "skipped": [{"file": str(k.path), "reason": k.reason} for k in skipped],
             "failed": [str(e) for e in errors],
@@ -231,46 +299,25 @@ def build(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return BuildResult(out, triples, summaries, reports, unanchored, skipped, errors, findings)
+    reused = sum(o.reused for o in results)
+    return BuildResult(
+        out, triples, summaries, reports, unanchored, skipped, errors, findings, reused
+    )
 
 
-def _prepare(
-    sources: list[Source], iris: Iris, policy: Policy, participants: list[ProfileValue]
-) -> tuple[list[Document], Context, dict[Path, str]]:
-    """One document per document IRI, redacted, with anchors, provenance and profiles."""
-    context = Context()
-    notes: dict[Path, str] = {}
-    groups: dict[URIRef, list[Source]] = {}
+def _units(sources: list[Source], participants: list[ProfileValue]) -> list[Unit]:
+    """The sources grouped by interview, each with its participant's profile values."""
+    by_interview: dict[int, list[Source]] = {}
     for s in sources:
-        groups.setdefault(iris.document(s.document), []).append(s)
-    docs: list[Document] = []
-    for d, group in groups.items():
-        group.sort(key=lambda s: (PREFERENCE.get(s.document.format, 9), not _coded(s), s.path.name))
-        first = group[0]
-        for other in group[1:]:
-            notes[other.path] = f"same document as {first.path.name}: evidence counted once"
-        context.sources[d] = [SourceRecord(s.path.name, s.sha256, s.document.format) for s in group]
-        red = redact_document(first.document, policy)
-        context.redactions[d] = len(red.replacements)
-        docs.append(red.document)
-        if first.text is not None:
-            text, pairs = redact_text(first.text, policy)
-            context.transcripts[first.document.interview] = (red.document, text)
-            context.redactions[d] = len(pairs)
-    for doc in docs:
-        canonical = context.transcripts.get(doc.interview)
-        if canonical is not None and doc.kind is not DocumentKind.TRANSCRIPT:
-            context.anchors[iris.document(doc)] = anchor_document(doc, canonical[1])
-    for value in participants:
-        transcript = context.transcripts.get(value.interview)
-        if transcript is None:
-            continue
-        texts = [t.text for t in transcript[0].turns]
-        found = locate(value.quote, texts)
-        turn = None if found is None else found + 1
-        context.profiles.setdefault(value.interview, []).append((value, turn))
-    docs.sort(key=lambda d: (d.interview, str(iris.document(d))))
-    return docs, context, notes
+        by_interview.setdefault(s.document.interview, []).append(s)
+    return [
+        Unit(n, tuple(group), tuple(v for v in participants if v.interview == n))
+        for n, group in sorted(by_interview.items())
+    ]
+
+
+def _open(findings: list[Finding]) -> list[Finding]:
+    return [f for f in findings if f.status == "open"]
 
 
 def audit_dataset(folder: Path, policy: Policy) -> list[Finding]:
@@ -296,48 +343,10 @@ def _build_time() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
-def _coded(s: Source) -> bool:
-    return any(p.coded for p in s.document.paragraphs)
-
-
-def _literals(graphs: list[Graph]) -> list[tuple[str, str]]:
-    """Every literal of the graphs with its location ``subject predicate``, for the audit."""
-    return [(f"{s} {p}", str(o)) for g in graphs for s, p, o in g if isinstance(o, Literal)]
-
-
-def _summary(
-    s: Source, iris: Iris, context: Context, reports: list[Report], note: str
-) -> FileSummary:
-    paras = s.document.paragraphs
-    warnings = sum(1 for rep in reports for r in rep.warnings if r.file == s.path.name)
-    anchors = context.anchors.get(iris.document(s.document))
-    return FileSummary(
-        file=s.path.name,
-        turns=len(s.document.turns),
-        excerpts=sum(1 for p in paras if p.coded),
-        codes=len({c for p in paras for c in p.codes}),
-        unanchored=None if anchors is None or note else sum(a is None for a in anchors.values()),
-        warnings=warnings,
-        note=note,
-    )
-
-
-def nquad_lines(g: Graph) -> list[str]:
-    """The triples of ``g`` as N-Quads lines in its named graph (unsorted)."""
-    name = f" <{g.identifier}> .\n"
-    nt = g.serialize(format="nt").splitlines(keepends=True)
-    return [t[:-2] + name for t in nt if t.strip()]
-
-
-def _write(graphs: list[Graph], folder: Path) -> int:
+def _write(lines: list[str], prefixes: dict[str, str], folder: Path) -> int:
     """Write N-Quads (sorted), TriG and a Turtle merge of all graphs; return the triple count."""
     import pyoxigraph as ox
 
-    lines: list[str] = []
-    prefixes: dict[str, str] = {}
-    for g in graphs:
-        lines.extend(nquad_lines(g))
-        prefixes.update((p, str(ns)) for p, ns in g.namespaces() if p)
     lines.sort()
     nq = folder / DATASET_NQ
     nq.write_text("".join(lines), encoding="utf-8")

@@ -6,8 +6,10 @@ source file and line of the node at fault, so a researcher can find it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 
 import pyshacl
 from rdflib import RDF, Graph, Literal, Namespace, URIRef
@@ -68,22 +70,93 @@ class Report:
         return "\n".join(str(r) for r in self.results)
 
 
-def validate(graphs: Iterable[Graph], codebook: Graph) -> Report:
-    """Validate the union of ``graphs`` with the codebook against the shapes and ontology."""
+@dataclass(frozen=True)
+class SparqlShape:
+    """A shape whose constraint is a SPARQL query, to run once over a whole store."""
+
+    shape: str
+    severity: str
+    message: str
+    query: str
+    """SELECT over every focus node of the shape's target class, bound to ``?this``."""
+
+
+def validate(graphs: Iterable[Graph], codebook: Graph, *, sparql: bool = True) -> Report:
+    """Validate the union of ``graphs`` with the codebook against the shapes and ontology.
+
+    With ``sparql=False`` the SPARQL-based shapes are left out: the build runs them once on
+    the assembled store (:func:`sparql_shapes`) instead of once per interview.
+    """
     data = Graph()
-    for g in (*graphs, codebook):
+    for g in (*graphs, codebook, ontology_graph()):
         for triple in g:
             data.add(triple)
     _, results, _ = pyshacl.validate(
         data,
-        shacl_graph=shapes_graph(),
-        ont_graph=ontology_graph(),
+        shacl_graph=shapes_graph() if sparql else core_shapes(),
         inference="none",
         advanced=True,
         allow_warnings=True,
+        inplace=True,
     )
     assert isinstance(results, Graph)
     return Report(tuple(sorted(_results(results, data), key=_order)))
+
+
+def _sparql_shape_nodes(shapes: Graph) -> set[Node]:
+    """The shapes with a SPARQL constraint and every blank node below them."""
+    found: set[Node] = set(shapes.subjects(SH.sparql, None))
+    todo = [o for s in list(found) for o in shapes.objects(s, None)]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, URIRef | Literal) or node in found:
+            continue
+        found.add(node)
+        todo.extend(shapes.objects(node, None))
+    return found
+
+
+@cache
+def core_shapes() -> Graph:
+    """The shapes without the SPARQL-based ones (those run on the store)."""
+    shapes = shapes_graph()
+    left_out = _sparql_shape_nodes(shapes)
+    core = Graph()
+    for triple in shapes:
+        if triple[0] not in left_out:
+            core.add(triple)
+    return core
+
+
+@cache
+def sparql_shapes() -> tuple[SparqlShape, ...]:
+    """The SPARQL-based shapes as queries over all focus nodes of their target class."""
+    shapes = shapes_graph()
+    found = []
+    for shape in sorted(set(shapes.subjects(SH.sparql, None)), key=str):
+        declared = "".join(
+            f"PREFIX {shapes.value(d, SH.prefix)}: <{shapes.value(d, SH.namespace)}>\n"
+            for d in shapes.objects(None, SH.declare)
+        )
+        targets = list(shapes.objects(shape, SH.targetClass))
+        for constraint in shapes.objects(shape, SH.sparql):
+            text = str(shapes.value(constraint, SH.select)).replace("$this", "?this")
+            # PREFIX lines of the query go first, outside the subquery that wraps it
+            own = re.findall(r"^\s*PREFIX[^\n]*\n", text, re.M | re.I)
+            select = re.sub(r"^\s*PREFIX[^\n]*\n", "", text, flags=re.M | re.I)
+            prefixes = declared + "".join(line.strip() + "\n" for line in own)
+            message = shapes.value(constraint, SH.message) or shapes.value(shape, SH.message)
+            severity = shapes.value(shape, SH.severity) or SH.Violation
+            for target in targets:
+                found.append(
+                    SparqlShape(
+                        shape=str(shape),
+                        severity=str(severity).rsplit("#", 1)[-1],
+                        message=str(message or "constraint not met"),
+                        query=f"{prefixes}SELECT * WHERE {{ ?this a <{target}> . {{ {select} }} }}",
+                    )
+                )
+    return tuple(found)
 
 
 def _order(r: Result) -> tuple[str, int, int, str]:

@@ -40,6 +40,9 @@ def cmd_build(args: argparse.Namespace) -> int:
         keep_going=args.keep_going,
         study=described,
         codebook=table,
+        jobs=args.jobs,
+        cache=args.cache,
+        use_cache=not args.no_cache,
     )
     print(result.table())
     if args.store:
@@ -52,6 +55,13 @@ def cmd_build(args: argparse.Namespace) -> int:
     for error in result.errors:
         print(f"qikg: skipped after error: {error}", file=sys.stderr)
     return 3 if result.errors else 0
+
+
+def _positive(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return int(text)
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
@@ -333,6 +343,15 @@ def parser() -> argparse.ArgumentParser:
         "--base-iri", default=DEFAULT_BASE, help="base IRI of the data (default %(default)s)"
     )
     _add_store_options(b, "then load the built graphs into the SPARQL server at URL")
+    b.add_argument(
+        "--jobs", type=_positive, help="worker processes (default: one per core)", metavar="N"
+    )
+    b.add_argument(
+        "--cache",
+        type=Path,
+        help="cache folder of unchanged inputs (default: .OUT.cache beside OUT)",
+    )
+    b.add_argument("--no-cache", action="store_true", help="convert and validate every input")
     b.set_defaults(func=cmd_build)
 
     ld = sub.add_parser(
