@@ -17,7 +17,7 @@ interviews made by :mod:`bench.generate`):
 Results go to ``bench/results/<date>-<size>.json`` with the machine described and each target
 met or missed, and by how much. ``python -m bench.report`` writes the README table from them.
 
-    python -m bench.run [--sizes corpus,36,360] [--with-36000] [--work /tmp/qikg-bench]
+    python -m bench.run [--sizes corpus,36,360,3600] [--work /tmp/qikg-bench]
 """
 
 from __future__ import annotations
@@ -492,7 +492,6 @@ def bench_size(size: str, args: argparse.Namespace) -> dict[str, Any]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default="corpus,36,360", help="comma-separated: corpus or numbers")
-    ap.add_argument("--with-36000", action="store_true", help="add 36,000 interviews")
     ap.add_argument("--corpus", type=Path, default=CORPUS)
     ap.add_argument("--work", type=Path, default=Path("/tmp/qikg-bench"))
     ap.add_argument("--heavy", default=HEAVY, help="the named query served as the heavy one")
@@ -508,8 +507,6 @@ def main() -> None:
     ap.add_argument("--max-build-s", type=float, default=3600.0)
     args = ap.parse_args()
     sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
-    if args.with_36000:
-        sizes.append("36000")
     for size in sizes:
         if size != "corpus" and not size.isdigit():
             ap.error(f"--sizes: {size!r} is neither 'corpus' nor a number of interviews")
