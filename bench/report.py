@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from bench.run import RESULTS, TARGETS
+from bench.run import RESULTS, SERVERS, TARGETS
 
 START = "<!-- bench:start (python -m bench.report --write README.md) -->"
 END = "<!-- bench:end -->"
@@ -44,7 +44,7 @@ def _label(size: str) -> str:
 
 def build_table(runs: dict[str, dict[str, Any]]) -> list[str]:
     lines = [
-        "| interviews | files | triples | build + validation | files/s | triples/s "
+        "| interviews | files | triples | build + validation (CPU) | files/s | triples/s "
         "| validation per interview | peak RSS | on disk | pyoxigraph bulk load (baseline) |",
         "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
@@ -57,11 +57,13 @@ def build_table(runs: dict[str, dict[str, Any]]) -> list[str]:
         per = b.get("validate_seconds_per_interview")
         base = b.get("baseline_bulk_load", {})
         lines.append(
-            f"| {_label(size)} | {b['files']:,} | {b['triples']:,} | {_n(b['seconds'], 1)} s "
+            f"| {_label(size)} | {b['files']:,} | {b['triples']:,} "
+            f"| {_n(b['seconds'], 1)} s ({_n(b['cpu_seconds'], 1)} s) "
             f"| {_n(b['files_per_s'], 1)} | {_n(b['triples_per_s'])} "
             f"| {'-' if per is None else f'{per * 1000:.0f} ms'} | {_gib(b['peak_rss_bytes'])} "
             f"| {b['disk_bytes'] / 2**20:,.0f} MiB | {_n(base.get('seconds'), 2)} s "
-            f"({_n(base.get('triples_per_s'))} triples/s) |"
+            f"({_n(base.get('cpu_seconds'), 2)} s) "
+            f"{_n(base.get('triples_per_s'))} triples/s |"
         )
     return lines
 
@@ -87,9 +89,9 @@ def query_table(runs: dict[str, dict[str, Any]]) -> list[str]:
 
 def http_table(runs: dict[str, dict[str, Any]]) -> list[str]:
     lines = [
-        "| interviews | request | qikg serve | bare Flask + pyoxigraph | `oxigraph serve` "
-        "| qikg / bare | oxigraph / bare |",
-        "|---|---|--:|--:|--:|--:|--:|",
+        "| interviews | request | qikg serve | qikg serve, `--query-workers 0` "
+        "| bare Flask + pyoxigraph | `oxigraph serve` | qikg / bare | oxigraph / bare |",
+        "|---|---|--:|--:|--:|--:|--:|--:|",
     ]
     for size, r in runs.items():
         h = r.get("http")
@@ -99,7 +101,7 @@ def http_table(runs: dict[str, dict[str, Any]]) -> list[str]:
             label = "one-row lookup" if what == "lookup" else f"`{h['heavy_query']}`"
             cells = [
                 f"{h[s][what]['requests_per_s']:,.0f}/s (p99 {h[s][what]['p99_ms']:,.0f} ms)"
-                for s in ("qikg", "bare_flask", "oxigraph_serve")
+                for s in SERVERS
             ]
             lines.append(
                 f"| {_label(size)} | {label} | "

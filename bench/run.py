@@ -27,6 +27,7 @@ import json
 import os
 import platform
 import re
+import resource
 import shutil
 import socket
 import statistics
@@ -58,6 +59,9 @@ HEAVY = "code-cooccurrence"
 """The named query served over HTTP as the heavy one."""
 LOOKUP = "SELECT ?label WHERE {{ <{iri}> <http://www.w3.org/2000/01/rdf-schema#label> ?label }}"
 """The cheap lookup: one interview's label, one row."""
+SERVERS = ("qikg", "qikg_in_process", "bare_flask", "oxigraph_serve")
+"""``qikg serve``; the same with ``--query-workers 0`` (SPARQL in its own threads, to show what
+the worker processes cost); the bare app; ``oxigraph serve-read-only``."""
 JSON = "application/sparql-results+json"
 ACCEPT = f"Accept: {JSON}"
 FIRST_INTERVIEW = """SELECT ?i WHERE { ?i a <https://w3id.org/qikg/ontology#Interview> }
@@ -78,6 +82,8 @@ TARGETS = {
 @dataclass
 class Measured:
     seconds: float
+    cpu_seconds: float
+    """User and system time of the process and the descendants it waited for."""
     peak_rss: int
     output: dict[str, Any] | None
     stopped: str | None
@@ -88,6 +94,7 @@ def measure(cmd: list[str], *, max_rss: int, max_seconds: float) -> Measured:
     """Run ``cmd``; sample the summed RSS of its process tree every 0.1 s; stop it when it goes
     past ``max_rss`` bytes or ``max_seconds``. Its last line of output is read as JSON."""
     t0 = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.Popen(
         cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT
     )
@@ -113,6 +120,8 @@ def measure(cmd: list[str], *, max_rss: int, max_seconds: float) -> Measured:
         time.sleep(0.1)
     out, _ = proc.communicate()
     seconds = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     lines = out.strip().splitlines()
     parsed = None
     if proc.returncode == 0 and lines:
@@ -122,7 +131,7 @@ def measure(cmd: list[str], *, max_rss: int, max_seconds: float) -> Measured:
             parsed = None
     if parsed is None and stopped is None:
         stopped = f"exited with status {proc.returncode}"
-    return Measured(seconds, peak, parsed, stopped, "\n".join(lines[-20:]))
+    return Measured(seconds, cpu, peak, parsed, stopped, "\n".join(lines[-20:]))
 
 
 def _rss(p: psutil.Process) -> int:
@@ -146,7 +155,11 @@ def build_figures(inputs: Path, out: Path, work: Path, args: argparse.Namespace)
         max_rss=int(args.max_rss_gib * 2**30),
         max_seconds=args.max_build_s,
     )
-    figures: dict[str, Any] = {"peak_rss_bytes": built.peak_rss, "wall_seconds": built.seconds}
+    figures: dict[str, Any] = {
+        "peak_rss_bytes": built.peak_rss,
+        "wall_seconds": built.seconds,
+        "cpu_seconds": built.cpu_seconds,
+    }
     if built.output is None:
         figures["failed"] = built.stopped
         figures["log"] = built.log
@@ -170,6 +183,7 @@ def build_figures(inputs: Path, out: Path, work: Path, args: argparse.Namespace)
     if loaded.output is not None:
         figures["baseline_bulk_load"] = {
             "seconds": loaded.output["seconds"],
+            "cpu_seconds": loaded.cpu_seconds,
             "quads": loaded.output["quads"],
             "triples_per_s": loaded.output["quads"] / loaded.output["seconds"],
             "peak_rss_bytes": loaded.peak_rss,
@@ -316,7 +330,7 @@ def http_figures(out: Path, synthetic: bool, args: argparse.Namespace) -> dict[s
     qikg = str(Path(py).with_name("qikg"))
     oxigraph = str(Path(py).with_name("oxigraph"))
     threads = str(args.threads)
-    ports = {name: free_port() for name in ("qikg", "bare_flask", "oxigraph_serve")}
+    ports = {name: free_port() for name in SERVERS}
     base = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     servers: dict[str, tuple[list[str], dict[str, str]]] = {
         "qikg": (
@@ -324,6 +338,16 @@ def http_figures(out: Path, synthetic: bool, args: argparse.Namespace) -> dict[s
             {
                 "lookup": f"{base['qikg']}/sparql?query={lookup}",
                 "heavy": f"{base['qikg']}/api/{query.name}?{api_query}",
+            },
+        ),
+        "qikg_in_process": (
+            [
+                *(qikg, "serve", "--data", str(out)),
+                *("--port", str(ports["qikg_in_process"]), "--query-workers", "0"),
+            ],
+            {
+                "lookup": f"{base['qikg_in_process']}/sparql?query={lookup}",
+                "heavy": f"{base['qikg_in_process']}/api/{query.name}?{api_query}",
             },
         ),
         "bare_flask": (
@@ -383,8 +407,9 @@ def http_figures(out: Path, synthetic: bool, args: argparse.Namespace) -> dict[s
                 proc.wait()
             log.close()
     for what in ("lookup", "heavy"):
-        q, bare, oxs = (figures[s][what]["requests_per_s"] for s in servers)
+        q, q0, bare, oxs = (figures[s][what]["requests_per_s"] for s in SERVERS)
         figures[f"{what}_qikg_over_bare"] = q / bare
+        figures[f"{what}_qikg_in_process_over_bare"] = q0 / bare
         figures[f"{what}_oxigraph_over_bare"] = oxs / bare
     return figures
 
