@@ -150,8 +150,9 @@ def delve_export(doc: Document, number: int, words: dict[str, str]) -> str:
             if (not previous_coded and text[:1].islower()) or delve_text.SPEAKER.fullmatch(text):
                 text = text[:1].upper() + text[1:] + "."
             blocks.append(text)
-            blocks.extend(sorted(c for c in para.codes + para.question_ids if _writable(c)))
-            previous_coded = para.coded
+            codes = sorted(c for c in para.codes + para.question_ids if _writable(c))
+            blocks.extend(codes)
+            previous_coded = bool(codes)
     blocks.append(FOOTER)
     return "\n\n".join(blocks) + "\n"
 
