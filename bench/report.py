@@ -99,16 +99,20 @@ def http_table(runs: dict[str, dict[str, Any]]) -> list[str]:
             continue
         for what in ("lookup", "heavy"):
             label = "one-row lookup" if what == "lookup" else f"`{h['heavy_query']}`"
-            cells = [
-                f"{h[s][what]['requests_per_s']:,.0f}/s (p99 {h[s][what]['p99_ms']:,.0f} ms)"
-                for s in SERVERS
-            ]
+            cells = [_http_cell(h[s][what]) for s in SERVERS]
             lines.append(
                 f"| {_label(size)} | {label} | "
                 + " | ".join(cells)
                 + f" | {h[f'{what}_qikg_over_bare']:.2f} | {h[f'{what}_oxigraph_over_bare']:.2f} |"
             )
     return lines
+
+
+def _http_cell(figures: dict[str, Any]) -> str:
+    rps = figures["requests_per_s"]
+    cell = f"{rps:,.{0 if rps >= 100 else 1}f}/s (p99 {figures['p99_ms']:,.0f} ms)"
+    failed = figures["non_2xx"] + figures.get("socket_errors", 0)
+    return f"{cell}, {failed} failed" if failed else cell
 
 
 def linearity(runs: dict[str, dict[str, Any]]) -> dict[str, Any] | None:

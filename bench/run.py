@@ -91,7 +91,7 @@ class Measured:
 
 
 def measure(cmd: list[str], *, max_rss: int, max_seconds: float) -> Measured:
-    """Run ``cmd``; sample the summed RSS of its process tree every 0.1 s; stop it when it goes
+    """Run ``cmd``; sample the summed RSS of its process tree every 0.25 s; stop it when it goes
     past ``max_rss`` bytes or ``max_seconds``. Its last line of output is read as JSON."""
     t0 = time.perf_counter()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -117,7 +117,7 @@ def measure(cmd: list[str], *, max_rss: int, max_seconds: float) -> Measured:
                 p.kill()
             proc.kill()
             break
-        time.sleep(0.1)
+        time.sleep(0.25)
     out, _ = proc.communicate()
     seconds = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -286,13 +286,18 @@ WRK_RPS = re.compile(r"Requests/sec:\s*([\d.]+)")
 WRK_P99 = re.compile(r"^\s*99%\s+([\d.]+)(us|ms|s)\s*$", re.M)
 WRK_NON2XX = re.compile(r"Non-2xx or 3xx responses:\s*(\d+)")
 WRK_TOTAL = re.compile(r"(\d+) requests in")
+WRK_ERRORS = re.compile(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")
 _UNIT = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
 def wrk(url: str, connections: int, seconds: int) -> dict[str, float]:
-    """One ``wrk`` run (one thread): requests/s, p99 latency in ms, non-2xx answers."""
+    """One ``wrk`` run (one thread, 60 s timeout): requests/s, p99 latency in ms, non-2xx
+    answers and socket errors (timeouts included)."""
     out = subprocess.run(
-        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-H", ACCEPT, url],
+        [
+            *("wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "60s"),
+            *("--latency", "-H", ACCEPT, url),
+        ],
         capture_output=True,
         text=True,
         check=True,
@@ -301,6 +306,7 @@ def wrk(url: str, connections: int, seconds: int) -> dict[str, float]:
     p99 = WRK_P99.search(out)
     total = WRK_TOTAL.search(out)
     non2xx = WRK_NON2XX.search(out)
+    errors = WRK_ERRORS.search(out)
     if rps is None or p99 is None or total is None:
         raise RuntimeError(f"cannot read wrk's output:\n{out}")
     return {
@@ -308,6 +314,7 @@ def wrk(url: str, connections: int, seconds: int) -> dict[str, float]:
         "p99_ms": float(p99.group(1)) * _UNIT[p99.group(2)],
         "requests": int(total.group(1)),
         "non_2xx": int(non2xx.group(1)) if non2xx else 0,
+        "socket_errors": sum(map(int, errors.groups())) if errors else 0,
     }
 
 
@@ -395,6 +402,7 @@ def http_figures(out: Path, synthetic: bool, args: argparse.Namespace) -> dict[s
                     "requests_per_s": statistics.median(r["requests_per_s"] for r in runs),
                     "p99_ms": statistics.median(r["p99_ms"] for r in runs),
                     "non_2xx": sum(int(r["non_2xx"]) for r in runs),
+                    "socket_errors": sum(int(r["socket_errors"]) for r in runs),
                     "runs": runs,
                 }
             figures[name] = result
@@ -482,6 +490,20 @@ def machine() -> dict[str, Any]:
 # -- one size --------------------------------------------------------------------------------
 
 
+def remeasure_http(size: str, args: argparse.Namespace) -> None:
+    """Measure HTTP again on a size built earlier (its dataset still in ``--work``) and update
+    its newest result file."""
+    path = max(RESULTS.glob(f"*-{size}.json"), key=lambda p: p.stat().st_mtime)
+    result = json.loads(path.read_text(encoding="utf-8"))
+    print(f"[{size}] HTTP again", flush=True)
+    result["http"] = http_figures(args.work / f"built-{size}", size != "corpus", args)
+    result["http"]["measured"] = datetime.now(UTC).isoformat(timespec="seconds")
+    result["http"]["load_average_at_start"] = os.getloadavg()
+    result["targets"] = targets(size, result)
+    path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(f"[{size}] -> {path}", flush=True)
+
+
 def bench_size(size: str, args: argparse.Namespace) -> dict[str, Any]:
     work: Path = args.work
     synthetic = size != "corpus"
@@ -525,6 +547,9 @@ def main() -> None:
     ap.add_argument("--http-seconds", type=int, default=10)
     ap.add_argument("--http-repeats", type=int, default=3)
     ap.add_argument("--no-http", action="store_true")
+    ap.add_argument(
+        "--http-only", action="store_true", help="HTTP again on sizes built earlier in --work"
+    )
     ap.add_argument("--query-runs-min", type=int, default=5)
     ap.add_argument("--query-runs-max", type=int, default=50)
     ap.add_argument("--query-seconds", type=float, default=10.0)
@@ -537,7 +562,10 @@ def main() -> None:
             ap.error(f"--sizes: {size!r} is neither 'corpus' nor a number of interviews")
     args.work.mkdir(parents=True, exist_ok=True)
     for size in sizes:
-        bench_size(size, args)
+        if args.http_only:
+            remeasure_http(size, args)
+        else:
+            bench_size(size, args)
 
 
 if __name__ == "__main__":
