@@ -160,8 +160,9 @@ def tables(runs: dict[str, dict[str, Any]]) -> str:
     parts = [
         f"Machine: {m['cpu']}, {m['cores']} cores, {m['ram_bytes'] / 2**30:.0f} GiB, {m['os']}, "
         f"Python {m['python']}, pyoxigraph {m['versions']['pyoxigraph']}, "
-        f"oxigraph {m['versions']['oxigraph']}, {m['wrk']}. Load average (1 min) at the start "
-        f"of each size: {loads}. Files: {', '.join(r['file'] for r in runs.values())}.",
+        f"oxigraph {m['versions']['oxigraph']}, {m['wrk'].split(' [')[0]}. "
+        f"Load average (1 min) at the start of each size: {loads}. "
+        f"Files: {', '.join(r['file'] for r in runs.values())}.",
         "",
         *build_table(runs),
         "",
