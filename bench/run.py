@@ -297,7 +297,7 @@ def main() -> None:
     ap.add_argument("--heavy", default=HEAVY, help="the named query served as the heavy one")
     ap.add_argument("--connections", type=int, default=4)
     ap.add_argument("--threads", type=int, default=4, help="waitress threads (qikg serve: 4)")
-    ap.add_argument("--http-seconds", type=int, default=10)
+    ap.add_argument("--http-seconds", type=int, default=8)
     ap.add_argument("--http-repeats", type=int, default=3)
     ap.add_argument("--no-http", action="store_true")
     ap.add_argument(
@@ -305,7 +305,7 @@ def main() -> None:
     )
     ap.add_argument("--query-runs-min", type=int, default=5)
     ap.add_argument("--query-runs-max", type=int, default=50)
-    ap.add_argument("--query-seconds", type=float, default=10.0)
+    ap.add_argument("--query-seconds", type=float, default=5.0)
     ap.add_argument("--max-rss-gib", type=float, default=12.0)
     ap.add_argument("--max-build-s", type=float, default=3600.0)
     args = ap.parse_args()
