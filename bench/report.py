@@ -11,7 +11,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from bench.run import RESULTS, SERVERS, TARGETS
+from bench.http import SERVERS
+from bench.run import RESULTS, TARGETS
 
 START = "<!-- bench:start (python -m bench.report --write README.md) -->"
 END = "<!-- bench:end -->"

@@ -26,17 +26,11 @@ import argparse
 import json
 import os
 import platform
-import re
 import resource
 import shutil
-import socket
-import statistics
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
@@ -44,28 +38,12 @@ from pathlib import Path
 from typing import Any
 
 import psutil
-import pyoxigraph as ox
 
-from bench.generate import CORPUS, generate, synthetic_number
-from qikg.kg.store import OxigraphStore
-from qikg.queries import NamedQuery, named_queries
-from qikg.queries.params import bind
-from qikg.queries.run import StoreExecutor, resolver, run, with_values
+from bench.generate import CORPUS, generate
+from bench.http import HEAVY, ROOT, http_figures
+from bench.queries import query_figures
 
-ROOT = Path(__file__).resolve().parents[1]
-"""Where ``python -m bench.*`` finds the benchmark's modules (the working directory of steps)."""
 RESULTS = Path(__file__).parent / "results"
-HEAVY = "code-cooccurrence"
-"""The named query served over HTTP as the heavy one."""
-LOOKUP = "SELECT ?label WHERE {{ <{iri}> <http://www.w3.org/2000/01/rdf-schema#label> ?label }}"
-"""The cheap lookup: one interview's label, one row."""
-SERVERS = ("qikg", "qikg_in_process", "bare_flask", "oxigraph_serve")
-"""``qikg serve``; the same with ``--query-workers 0`` (SPARQL in its own threads, to show what
-the worker processes cost); the bare app; ``oxigraph serve-read-only``."""
-JSON = "application/sparql-results+json"
-ACCEPT = f"Accept: {JSON}"
-FIRST_INTERVIEW = """SELECT ?i WHERE { ?i a <https://w3id.org/qikg/ontology#Interview> }
-ORDER BY ?i LIMIT 1"""
 TARGETS = {
     "corpus_build_s": 60.0,
     "build_3600_s": 15 * 60.0,
@@ -197,231 +175,6 @@ def build_figures(inputs: Path, out: Path, work: Path, args: argparse.Namespace)
 # -- named queries ---------------------------------------------------------------------------
 
 
-def example_values(query: NamedQuery, synthetic: bool) -> dict[str, str]:
-    """The query's first example call; a real interview number becomes its first copy's."""
-    values = dict(query.examples[0]) if query.examples else {}
-    if synthetic and "interview" in values:
-        values["interview"] = str(synthetic_number(int(values["interview"])))
-    if synthetic and "document" in values:
-        values.pop("document")
-    return values
-
-
-def percentile(runs: list[float], q: float) -> float:
-    ordered = sorted(runs)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
-def query_figures(store_dir: Path, synthetic: bool, args: argparse.Namespace) -> dict[str, Any]:
-    """p50 and p95 of every named query through qikg and through raw pyoxigraph."""
-    store = OxigraphStore.open_read_only(store_dir)
-    raw = ox.Store.read_only(str(store_dir))
-    executor = StoreExecutor(store)
-    figures: dict[str, Any] = {}
-    try:
-        for query in named_queries().values():
-            values = example_values(query, synthetic)
-            bindings = bind(query, values, resolver(executor))
-            subs = {ox.Variable(k): v for k, v in bindings.items()}
-            ours: list[float] = []
-            theirs: list[float] = []
-            rows = raw_rows = 0
-            started = time.perf_counter()
-            while len(ours) < args.query_runs_min or (
-                len(ours) < args.query_runs_max
-                and time.perf_counter() - started < args.query_seconds
-            ):
-                t0 = time.perf_counter()
-                rows = len(run(query, values, executor).rows)
-                t1 = time.perf_counter()
-                solutions = raw.query(
-                    query.sparql, use_default_graph_as_union=True, substitutions=subs
-                )
-                raw_rows = len(list(solutions))  # type: ignore[arg-type]
-                t2 = time.perf_counter()
-                ours.append(t1 - t0)
-                theirs.append(t2 - t1)
-            p50, raw50 = statistics.median(ours), statistics.median(theirs)
-            figures[query.name] = {
-                "params": values,
-                "rows": rows,
-                "raw_rows": raw_rows,
-                "runs": len(ours),
-                "p50_ms": p50 * 1000,
-                "p95_ms": percentile(ours, 0.95) * 1000,
-                "raw_p50_ms": raw50 * 1000,
-                "raw_p95_ms": percentile(theirs, 0.95) * 1000,
-                "ratio_p50": p50 / raw50,
-            }
-    finally:
-        store.close()
-    return figures
-
-
-# -- HTTP ------------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 120.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the server exited with status {proc.returncode} before {url}")
-        try:
-            req = urllib.request.Request(url, headers={"Accept": JSON})
-            with urllib.request.urlopen(req, timeout=30) as response:
-                response.read()
-                return
-        except (urllib.error.URLError, OSError):
-            time.sleep(0.3)
-    raise RuntimeError(f"{url} did not answer within {timeout:.0f} s")
-
-
-WRK_RPS = re.compile(r"Requests/sec:\s*([\d.]+)")
-WRK_P99 = re.compile(r"^\s*99%\s+([\d.]+)(us|ms|s)\s*$", re.M)
-WRK_NON2XX = re.compile(r"Non-2xx or 3xx responses:\s*(\d+)")
-WRK_TOTAL = re.compile(r"(\d+) requests in")
-WRK_ERRORS = re.compile(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")
-_UNIT = {"us": 0.001, "ms": 1.0, "s": 1000.0}
-
-
-def wrk(url: str, connections: int, seconds: int) -> dict[str, float]:
-    """One ``wrk`` run (one thread, 60 s timeout): requests/s, p99 latency in ms, non-2xx
-    answers and socket errors (timeouts included)."""
-    out = subprocess.run(
-        [
-            *("wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "60s"),
-            *("--latency", "-H", ACCEPT, url),
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    rps = WRK_RPS.search(out)
-    p99 = WRK_P99.search(out)
-    total = WRK_TOTAL.search(out)
-    non2xx = WRK_NON2XX.search(out)
-    errors = WRK_ERRORS.search(out)
-    if rps is None or p99 is None or total is None:
-        raise RuntimeError(f"cannot read wrk's output:\n{out}")
-    return {
-        "requests_per_s": float(rps.group(1)),
-        "p99_ms": float(p99.group(1)) * _UNIT[p99.group(2)],
-        "requests": int(total.group(1)),
-        "non_2xx": int(non2xx.group(1)) if non2xx else 0,
-        "socket_errors": sum(map(int, errors.groups())) if errors else 0,
-    }
-
-
-def http_figures(out: Path, synthetic: bool, args: argparse.Namespace) -> dict[str, Any]:
-    """Throughput and p99 of the lookup and the heavy query against the three servers."""
-    store_dir = out / "store"
-    query = named_queries()[args.heavy]
-    values = example_values(query, synthetic)
-    store = OxigraphStore.open_read_only(store_dir)
-    try:
-        first = store.query(FIRST_INTERVIEW)
-        interview = next(iter(first.value))["i"].value  # type: ignore[arg-type,index]
-        heavy_text = with_values(query.sparql, bind(query, values, resolver(StoreExecutor(store))))
-    finally:
-        store.close()
-    lookup = urllib.parse.quote(LOOKUP.format(iri=interview))
-    heavy = urllib.parse.quote(heavy_text)
-    api_query = urllib.parse.urlencode({**values, "per_page": 1000, "format": "json"})
-    py = sys.executable
-    qikg = str(Path(py).with_name("qikg"))
-    oxigraph = str(Path(py).with_name("oxigraph"))
-    threads = str(args.threads)
-    ports = {name: free_port() for name in SERVERS}
-    base = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
-    servers: dict[str, tuple[list[str], dict[str, str]]] = {
-        "qikg": (
-            [qikg, "serve", "--data", str(out), "--port", str(ports["qikg"])],
-            {
-                "lookup": f"{base['qikg']}/sparql?query={lookup}",
-                "heavy": f"{base['qikg']}/api/{query.name}?{api_query}",
-            },
-        ),
-        "qikg_in_process": (
-            [
-                *(qikg, "serve", "--data", str(out)),
-                *("--port", str(ports["qikg_in_process"]), "--query-workers", "0"),
-            ],
-            {
-                "lookup": f"{base['qikg_in_process']}/sparql?query={lookup}",
-                "heavy": f"{base['qikg_in_process']}/api/{query.name}?{api_query}",
-            },
-        ),
-        "bare_flask": (
-            [
-                *(py, "-m", "bench.bare_app", str(store_dir)),
-                *("--port", str(ports["bare_flask"]), "--threads", threads),
-            ],
-            {
-                "lookup": f"{base['bare_flask']}/sparql?query={lookup}",
-                "heavy": f"{base['bare_flask']}/sparql?query={heavy}",
-            },
-        ),
-        "oxigraph_serve": (
-            [
-                *(oxigraph, "serve-read-only", "--location", str(store_dir)),
-                *("--union-default-graph", "--bind", f"127.0.0.1:{ports['oxigraph_serve']}"),
-            ],
-            {
-                "lookup": f"{base['oxigraph_serve']}/query?query={lookup}",
-                "heavy": f"{base['oxigraph_serve']}/query?query={heavy}",
-            },
-        ),
-    }
-    figures: dict[str, Any] = {
-        "connections": args.connections,
-        "seconds_per_run": args.http_seconds,
-        "repeats": args.http_repeats,
-        "threads": args.threads,
-        "heavy_query": query.name,
-        "heavy_params": values,
-        "lookup_query": LOOKUP.format(iri=interview),
-    }
-    for name, (command, endpoints) in servers.items():
-        log = (out.parent / f"server-{name}.log").open("wb")
-        proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
-        try:
-            wait_ready(endpoints["lookup"], proc)
-            result: dict[str, Any] = {}
-            for what, url in endpoints.items():
-                wait_ready(url, proc)
-                runs = [
-                    wrk(url, args.connections, args.http_seconds) for _ in range(args.http_repeats)
-                ]
-                result[what] = {
-                    "requests_per_s": statistics.median(r["requests_per_s"] for r in runs),
-                    "p99_ms": statistics.median(r["p99_ms"] for r in runs),
-                    "non_2xx": sum(int(r["non_2xx"]) for r in runs),
-                    "socket_errors": sum(int(r["socket_errors"]) for r in runs),
-                    "runs": runs,
-                }
-            figures[name] = result
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-            log.close()
-    for what in ("lookup", "heavy"):
-        q, q0, bare, oxs = (figures[s][what]["requests_per_s"] for s in SERVERS)
-        figures[f"{what}_qikg_over_bare"] = q / bare
-        figures[f"{what}_qikg_in_process_over_bare"] = q0 / bare
-        figures[f"{what}_oxigraph_over_bare"] = oxs / bare
-    return figures
-
-
 # -- targets and machine ---------------------------------------------------------------------
 
 
@@ -544,7 +297,7 @@ def main() -> None:
     ap.add_argument("--heavy", default=HEAVY, help="the named query served as the heavy one")
     ap.add_argument("--connections", type=int, default=4)
     ap.add_argument("--threads", type=int, default=4, help="waitress threads (qikg serve: 4)")
-    ap.add_argument("--http-seconds", type=int, default=10)
+    ap.add_argument("--http-seconds", type=int, default=8)
     ap.add_argument("--http-repeats", type=int, default=3)
     ap.add_argument("--no-http", action="store_true")
     ap.add_argument(
@@ -552,7 +305,7 @@ def main() -> None:
     )
     ap.add_argument("--query-runs-min", type=int, default=5)
     ap.add_argument("--query-runs-max", type=int, default=50)
-    ap.add_argument("--query-seconds", type=float, default=10.0)
+    ap.add_argument("--query-seconds", type=float, default=5.0)
     ap.add_argument("--max-rss-gib", type=float, default=12.0)
     ap.add_argument("--max-build-s", type=float, default=3600.0)
     args = ap.parse_args()

@@ -1,0 +1,78 @@
+"""Named-query latency: each query through qikg's code path and through raw pyoxigraph."""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from bench.generate import synthetic_number
+from qikg.kg.store import OxigraphStore
+from qikg.queries import NamedQuery, named_queries
+from qikg.queries.params import bind
+from qikg.queries.run import StoreExecutor, resolver, run
+
+
+def example_values(query: NamedQuery, synthetic: bool) -> dict[str, str]:
+    """The query's first example call; a real interview number becomes its first copy's."""
+    values = dict(query.examples[0]) if query.examples else {}
+    if synthetic and "interview" in values:
+        values["interview"] = str(synthetic_number(int(values["interview"])))
+    if synthetic and "document" in values:
+        values.pop("document")
+    return values
+
+
+def percentile(runs: list[float], q: float) -> float:
+    ordered = sorted(runs)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def query_figures(store_dir: Path, synthetic: bool, args: argparse.Namespace) -> dict[str, Any]:
+    """p50 and p95 of every named query through qikg and through raw pyoxigraph."""
+    store = OxigraphStore.open_read_only(store_dir)
+    raw = ox.Store.read_only(str(store_dir))
+    executor = StoreExecutor(store)
+    figures: dict[str, Any] = {}
+    try:
+        for query in named_queries().values():
+            values = example_values(query, synthetic)
+            bindings = bind(query, values, resolver(executor))
+            subs = {ox.Variable(k): v for k, v in bindings.items()}
+            ours: list[float] = []
+            theirs: list[float] = []
+            rows = raw_rows = 0
+            started = time.perf_counter()
+            while len(ours) < args.query_runs_min or (
+                len(ours) < args.query_runs_max
+                and time.perf_counter() - started < args.query_seconds
+            ):
+                t0 = time.perf_counter()
+                rows = len(run(query, values, executor).rows)
+                t1 = time.perf_counter()
+                solutions = raw.query(
+                    query.sparql, use_default_graph_as_union=True, substitutions=subs
+                )
+                raw_rows = len(list(solutions))  # type: ignore[arg-type]
+                t2 = time.perf_counter()
+                ours.append(t1 - t0)
+                theirs.append(t2 - t1)
+            p50, raw50 = statistics.median(ours), statistics.median(theirs)
+            figures[query.name] = {
+                "params": values,
+                "rows": rows,
+                "raw_rows": raw_rows,
+                "runs": len(ours),
+                "p50_ms": p50 * 1000,
+                "p95_ms": percentile(ours, 0.95) * 1000,
+                "raw_p50_ms": raw50 * 1000,
+                "raw_p95_ms": percentile(theirs, 0.95) * 1000,
+                "ratio_p50": p50 / raw50,
+            }
+    finally:
+        store.close()
+    return figures
