@@ -33,7 +33,7 @@ from werkzeug.exceptions import MethodNotAllowed, RequestEntityTooLarge
 from qikg.errors import ConfigError
 from qikg.kg.store import Store
 
-from . import api, linkeddata, pages, sparql
+from . import api, linkeddata, pages, security, sparql
 from .execute import InProcessRunner, QueryRunner
 from .state import EXTENSION_KEY, ServerState, state_of
 from .workers import WorkerPool
@@ -91,6 +91,7 @@ def create_app(
     app.register_blueprint(linkeddata.bp)
     app.register_error_handler(MethodNotAllowed, _method_not_allowed)
     app.register_error_handler(RequestEntityTooLarge, _too_large)
+    security.install(app)
     return app
 
 

@@ -343,7 +343,11 @@ def _answer(query: str, params: list[tuple[str, str]], format_values: tuple[str,
             {"Retry-After": str(RETRY_AFTER_S)},
         ) from err
     except StoreError as err:
-        raise ProtocolError(500, f"The query could not be answered: {err}") from err
+        # the store's message may name its folder: logged, not sent
+        current_app.logger.error("query failed: %s", err)
+        raise ProtocolError(
+            500, "The query could not be answered (an error in the store, logged on the server)."
+        ) from err
 
     fmt_used = next(f for f in OFFERS[answer.kind] if f.media_type == answer.media_type)
     response = Response(answer.body, status=200)
