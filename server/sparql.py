@@ -68,6 +68,9 @@ EXPOSED_HEADERS = "X-Qikg-Truncated, X-Qikg-Row-Limit, X-Qikg-Unknown-Graphs"
 RETRY_AFTER_S = 5
 """What a 503 tells the client to wait: about the time a stopped worker takes to be replaced."""
 _MAX_FIELDS = 1000
+MAX_NESTING = 256
+"""The deepest nesting of brackets a query may have: the engine's parser recurses on each level
+and a few thousand levels overflow its stack, killing the process that parses."""
 _KIND_WORDS = {
     ResultKind.SOLUTIONS: "a SELECT query",
     ResultKind.BOOLEAN: "an ASK query",
@@ -290,6 +293,13 @@ def _answer(query: str, params: list[tuple[str, str]], format_values: tuple[str,
         raise ProtocolError(400, "The 'query' parameter is empty; put a SPARQL query in it.")
     base_iri = endpoint_url()
     scan = scan_query(query, base=base_iri)
+    if scan.depth > MAX_NESTING:
+        raise ProtocolError(
+            400,
+            f"The query nests groups or expressions {scan.depth} deep; this endpoint reads at "
+            f"most {MAX_NESTING} levels. Flatten the query (join patterns in one group, split "
+            "long expressions).",
+        )
     if scan.is_update:
         raise ProtocolError(403, _READ_ONLY)
     if scan.uses_service:
