@@ -19,6 +19,7 @@ Limits and refusals:
   to get the rest. Both headers are exposed to scripts of other origins.
 * a query longer than ``MAX_QUERY_BYTES`` (UTF-8) or a body over ``MAX_CONTENT_LENGTH`` is
   refused with 413.
+* a query nesting brackets deeper than ``MAX_NESTING`` is refused with 400.
 * the endpoint is read-only: SPARQL Update (``LOAD`` included) is refused with 403.
 * nothing remote is ever fetched: ``SERVICE`` is refused (403) before the query runs, and
   ``FROM`` / ``FROM NAMED`` must name graphs of this dataset (else 400). ``default-graph-uri``
