@@ -19,11 +19,11 @@ from pathlib import Path
 
 import pytest
 
-from qikg.errors import ValidationFailure
+from qikg.errors import ParseError, ValidationFailure
 from qikg.kg import build as build_module
 from qikg.kg.build import DATASET_NQ, MANIFEST, build
 from qikg.kg.codebook import parse_table
-from qikg.kg.release import CURRENT, RELEASES, current_release
+from qikg.kg.release import CURRENT, RELEASES, current_release, publish
 
 from .conftest import EXAMPLE, ROOT
 from .test_clients import LiveServer, start_server
@@ -169,3 +169,43 @@ def test_a_good_build_is_switched_in_without_a_failed_request(
     # the previous release is kept for readers still on it; the one before is gone
     assert old_release is not None and old_release.is_dir()
     assert len(list((out / RELEASES).iterdir())) == 2
+
+
+def _finished(parent: Path, text: str) -> Path:
+    """A finished build folder (as the build leaves it before publishing)."""
+    folder = parent / f".ds.{text}"
+    (folder / "store").mkdir(parents=True)
+    (folder / MANIFEST).write_text(text, encoding="utf-8")
+    return folder
+
+
+def test_publish_switches_links_and_keeps_two_releases(tmp_path: Path) -> None:
+    out = tmp_path / "ds"
+    first = publish(_finished(tmp_path, "one"), out, manifest=MANIFEST)
+    assert (out / MANIFEST).read_text() == "one" and current_release(out) == first.resolve()
+    second = publish(_finished(tmp_path, "two"), out, manifest=MANIFEST)
+    assert (out / MANIFEST).read_text() == "two" and current_release(out) == second.resolve()
+    third = publish(_finished(tmp_path, "three"), out, manifest=MANIFEST)
+    assert (out / MANIFEST).read_text() == "three"
+    assert sorted(p.name for p in (out / RELEASES).iterdir()) == sorted([second.name, third.name])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ds"]
+
+
+def test_publish_replaces_a_dataset_of_the_old_layout_once(tmp_path: Path) -> None:
+    out = tmp_path / "ds"
+    out.mkdir()
+    (out / MANIFEST).write_text("old", encoding="utf-8")
+    (out / "dataset.nq").write_text("", encoding="utf-8")
+    publish(_finished(tmp_path, "new"), out, manifest=MANIFEST)
+    assert (out / MANIFEST).read_text() == "new" and (out / CURRENT).is_symlink()
+    assert not (out / "dataset.nq").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ds"]
+
+
+def test_publish_refuses_a_folder_that_is_not_a_dataset(tmp_path: Path) -> None:
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep me", encoding="utf-8")
+    with pytest.raises(ParseError, match="not a qikg dataset"):
+        publish(_finished(tmp_path, "new"), out, manifest=MANIFEST)
+    assert (out / "notes.txt").read_text() == "keep me"
