@@ -391,3 +391,20 @@ def test_heavy_queries_stop_and_cheap_ones_go_on(live: LiveServer) -> None:
     assert fails == []
     assert len(times) >= 5
     assert max(times) < CHEAP_S, sorted(times)[-5:]
+
+
+def test_named_queries_run_under_the_query_limit(tmp_path: Path) -> None:
+    """The API hands its queries to the endpoint's runner: a stopped one is a 503 problem."""
+    from qikg.server import create_app
+    from qikg.server.execute import QueryTimeout, WorkersBusy
+
+    from .test_sparql_endpoint import _StuckRunner
+    from .test_store import make_store
+
+    for error in (QueryTimeout(2.5), WorkersBusy(2, 2.5)):
+        app = create_app(make_store(tmp_path), runner=_StuckRunner(error))
+        response = app.test_client().get("/api/issue-evidence")
+        assert response.status_code == 503, response.text
+        assert response.mimetype == "application/problem+json"
+        assert response.headers["Retry-After"].isdigit()
+        assert "did not finish within the time" in response.json["detail"]
