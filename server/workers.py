@@ -118,9 +118,9 @@ class WorkerPool:
 
     Thread-safe: each web server thread takes an idle worker for one query. A query waits at
     most ``timeout_s`` for a worker to become free, then :class:`WorkersBusy` is raised.
-    One more process is kept ready as a spare: a worker killed at the time limit is replaced by
-    it at once, so that the next heavy query cannot take the last free worker while a
-    replacement is starting (cheap queries keep a worker).
+    One more process is kept ready as a spare (unless ``spare`` is false): a worker killed at
+    the time limit is replaced by it at once, so that the next heavy query cannot take the last
+    free worker while a replacement is starting (cheap queries keep a worker).
     """
 
     def __init__(
@@ -130,6 +130,7 @@ class WorkerPool:
         workers: int = 2,
         timeout_s: float = 30.0,
         start_timeout_s: float = 60.0,
+        spare: bool = True,
     ) -> None:
         if workers < 1:
             raise ValueError("a worker pool needs at least one worker")
@@ -143,9 +144,11 @@ class WorkerPool:
         self._generation = 0
         self._closed = False
         self._spare: _Worker | None = None
+        self._keep_spare = spare
         for worker in self._start_many(opener, 0):
             self._idle.put(worker)
-        self._start_replacement(opener, 0, spare=True)
+        if spare:
+            self._start_replacement(opener, 0, spare=True)
 
     # -- what the endpoint uses ------------------------------------------------------------------
 
@@ -225,7 +228,8 @@ class WorkerPool:
                     self._idle.put(worker)
             for worker in old:
                 self._stop(worker)
-            self._start_replacement(opener, generation, spare=True)
+            if self._keep_spare:
+                self._start_replacement(opener, generation, spare=True)
 
     def close(self) -> None:
         """Stop the idle workers now and the busy ones when their query ends."""
