@@ -181,3 +181,14 @@ def test_the_bound_catches_a_hang():
     with pytest.raises(AssertionError, match="still reading"):
         _bounded(hangs, b"", "hang.txt", bound=0.2)
     stop.set()
+
+
+@pytest.mark.skipif(not PRINT.is_file(), reason="needs the development corpus (../shared)")
+def test_a_damaged_page_dictionary_is_a_parse_error():
+    """Found by the fuzzing above: the PDF could not even be closed, and closing raised
+    pdfplumber's own error in place of the ParseError."""
+    page = _first_page()
+    assert b"/Resources <<" in page
+    with pytest.raises(ParseError) as info:
+        delve_pdf.read(page.replace(b"/Resources <<", b"/Resources \x01<", 1), "damaged.pdf")
+    assert info.value.file == "damaged.pdf" and "cannot be read" in info.value.message
