@@ -1,7 +1,8 @@
 """``qikg build``: read the inputs, make the graphs, validate them, write the dataset.
 
-Nothing is written until everything has been read and validated; the output folder is then
-replaced in one rename, so a failed build never leaves a half-written dataset behind.
+Nothing is written until everything has been read and validated; the new release is then
+switched in with one rename (:mod:`qikg.kg.release`), so a failed build never leaves a
+half-written dataset behind.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from .iris import DEFAULT_BASE, Iris
 from .ontodoc import write_docs
 from .participants import ProfileValue, default_participants
 from .progress import Progress
+from .release import publish
 from .sources import Skipped, Source, discover, read_file
 from .study import Study, default_study
 from .units import FileSummary, Outcome, Settings, Unit, literals, run
@@ -295,7 +297,7 @@ def build(
         }
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         write_docs(tmp / "ontology")
-        _swap(tmp, out)
+        publish(tmp, out, manifest=MANIFEST)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -355,20 +357,3 @@ def _write(lines: list[str], prefixes: dict[str, str], folder: Path) -> int:
     triples = list(dict.fromkeys(q.triple for q in quads))
     ox.serialize(triples, folder / DATASET_TTL, ox.RdfFormat.TURTLE, prefixes=prefixes)
     return len(lines)
-
-
-def _swap(new: Path, out: Path) -> None:
-    """Put ``new`` in place of ``out`` by renames; the old dataset is removed last."""
-    if out.exists():
-        if not (out / MANIFEST).exists() and any(out.iterdir()):
-            raise ParseError(
-                str(out),
-                "the output folder exists and is not a qikg dataset; refusing to replace it",
-                hint="choose an empty or new folder for --out",
-            )
-        old = out.with_name(f".{out.name}.old-{os.getpid()}")
-        out.rename(old)
-        new.rename(out)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        new.rename(out)

@@ -79,7 +79,7 @@ class QueryScan:
     word or prefixed name outside strings, IRIs and comments is or contains ``SERVICE``
     (``service_token`` is that token); the ``FROM`` and ``FROM NAMED`` IRIs, resolved against
     ``BASE`` and ``PREFIX``; ``unresolved_from`` holds the text of any ``FROM`` target that could
-    not be resolved.
+    not be resolved; ``depth`` is the deepest nesting of brackets (``{``, ``(``, ``[``).
     """
 
     form: str | None = None
@@ -89,6 +89,7 @@ class QueryScan:
     from_graphs: tuple[str, ...] = ()
     from_named_graphs: tuple[str, ...] = ()
     unresolved_from: tuple[str, ...] = field(default=())
+    depth: int = 0
 
     @property
     def has_dataset_clause(self) -> bool:
@@ -158,6 +159,14 @@ def scan_query(sparql: str, *, base: str | None = None) -> QueryScan:
             return prefixes[prefix] + local
         return None
 
+    depth = level = 0
+    for kind, text in tokens:
+        if kind == "other" and text in "{([":
+            level += 1
+            depth = max(depth, level)
+        elif kind == "other" and text in "})]":
+            level -= 1
+
     i = 0
     in_prologue = True
     while i < len(tokens):
@@ -205,6 +214,7 @@ def scan_query(sparql: str, *, base: str | None = None) -> QueryScan:
         from_graphs=tuple(from_graphs),
         from_named_graphs=tuple(from_named),
         unresolved_from=tuple(unresolved),
+        depth=depth,
     )
 
 

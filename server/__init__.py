@@ -33,7 +33,7 @@ from werkzeug.exceptions import MethodNotAllowed, RequestEntityTooLarge
 from qikg.errors import ConfigError
 from qikg.kg.store import Store
 
-from . import api, figures, linkeddata, operations, pages, sparql
+from . import api, figures, linkeddata, operations, pages, security, sparql
 from .execute import InProcessRunner, QueryRunner
 from .state import EXTENSION_KEY, ServerState, state_of
 from .workers import WorkerPool
@@ -93,6 +93,7 @@ def create_app(
     operations.install(app)
     app.register_error_handler(MethodNotAllowed, _method_not_allowed)
     app.register_error_handler(RequestEntityTooLarge, _too_large)
+    security.install(app)
     return app
 
 

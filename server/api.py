@@ -5,27 +5,34 @@ Each query's parameters arrive in the query string and are checked and bound as 
 or an HTML table, chosen by ``format`` or else by the ``Accept`` header, and paged with
 ``page`` and ``per_page``. Errors are problem details (RFC 9457).
 
-Named queries run in the web server's own thread on the app's store, not in the endpoint's
-worker processes: they are fixed queries whose cost the values cannot change much (a value is
-at most 200 characters and binds one term).
+Named queries run through the endpoint's query runner (:class:`RunnerExecutor`), under the same
+time limit and in the same worker processes as any SPARQL query: a value is at most 200
+characters and binds one term, but even a fixed query must not hold the server longer than the
+limit. A query stopped at the limit, or finding every worker busy, is answered with 503.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
-from qikg.errors import QikgError
+from qikg.errors import QikgError, StoreError
+from qikg.kg.store import ResultKind
 from qikg.queries import RESERVED, NamedQuery, named_queries
 from qikg.queries.formats import CSV_MEDIA_TYPE, to_csv, to_json
 from qikg.queries.params import MAX_INTEGER, ParameterError
-from qikg.queries.run import StoreExecutor, Table, run
+from qikg.queries.run import Rows, Table, run, with_values
 
+from .execute import Datasets, QueryRunner, QueryTimeout, WorkersBusy
 from .openapi import DEFAULT_PER_PAGE, FORMATS, MAX_PER_PAGE, openapi_document
+from .sparql import RETRY_AFTER_S
 from .state import state_of
 
 __all__ = ["bp"]
@@ -35,6 +42,34 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 PROBLEM = "application/problem+json"
 _DIGITS = re.compile(r"[0-9]{1,10}")
 _MEDIA = {"json": "application/json", "csv": "text/csv", "html": "text/html"}
+ROW_LIMIT = 1_000_000
+"""The most rows a named query may give before paging: far above any answer over the study,
+a guard against an answer that would not fit in memory."""
+_SOLUTIONS_JSON = "application/sparql-results+json"
+
+
+@dataclass(frozen=True)
+class RunnerExecutor:
+    """Runs named queries through the endpoint's runner: the values are written into a
+    ``VALUES`` block (:func:`qikg.queries.run.with_values`) and the answer read back from
+    SPARQL JSON."""
+
+    runner: QueryRunner
+
+    def select(self, sparql: str, bindings: Mapping[str, ox.NamedNode | ox.Literal]) -> Rows:
+        answer = self.runner.run(
+            with_values(sparql, bindings),
+            Datasets(),
+            media_types={ResultKind.SOLUTIONS: _SOLUTIONS_JSON},
+            row_limit=ROW_LIMIT,
+        )
+        if answer.truncated:
+            raise StoreError(f"the answer has more than {ROW_LIMIT} rows")
+        solutions = ox.parse_query_results(answer.body, ox.QueryResultsFormat.JSON)
+        if not isinstance(solutions, ox.QuerySolutions):
+            raise StoreError("a named query must be a SELECT query")
+        variables = tuple(v.value for v in solutions.variables)
+        return Rows(variables, [tuple(row[v] for v in variables) for row in solutions])
 
 
 class ApiProblem(Exception):
@@ -59,6 +94,8 @@ def _problem(err: ApiProblem) -> Response:
     if err.parameter:
         body["parameter"] = err.parameter
     response = Response(json.dumps(body, ensure_ascii=False), err.status, mimetype=PROBLEM)
+    if err.status == 503:
+        response.headers["Retry-After"] = str(RETRY_AFTER_S)
     return _cors(response)
 
 
@@ -187,9 +224,16 @@ def answer(name: str) -> Response:
         if value is not None:
             values[key] = value
     try:
-        table = run(query, values, StoreExecutor(state_of(current_app).store))
+        table = run(query, values, RunnerExecutor(state_of(current_app).runner))
     except ParameterError as err:
         raise ApiProblem(400, "Bad parameter", str(err), err.param) from None
+    except (QueryTimeout, WorkersBusy) as err:
+        raise ApiProblem(
+            503,
+            "Query stopped",
+            f"the query {name!r} did not finish within the time this service allows one query "
+            f"({err}); try again shortly",
+        ) from None
     except QikgError as err:
         current_app.logger.error("named query %s failed: %s", name, err)
         raise ApiProblem(500, "Query failed", f"the query {name!r} failed") from None

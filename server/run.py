@@ -19,6 +19,7 @@ from qikg.kg.store import OxigraphStore
 
 from . import close_app, create_app
 from .operations import configure_logging
+from .releases import ReleaseWatcher
 from .state import state_of
 from .workers import WorkerPool
 
@@ -29,8 +30,9 @@ _EXTENSIONS = ".ttl, .nt, .n3, .rdf, .jsonld, .trig or .nq"
 
 
 def open_dataset(data: Path) -> OxigraphStore:
-    """Open the store of a dataset folder written by ``qikg build``, read-only."""
-    folder = data / STORE_DIR
+    """Open the store of a dataset folder written by ``qikg build``, read-only: the store of
+    its current release (links resolved, so that the release stays the one opened)."""
+    folder = (data / STORE_DIR).resolve()
     if not folder.is_dir():
         raise StoreError(
             f"{data}: no store in this folder; "
@@ -159,6 +161,10 @@ def serve(
             open_remote(remote) if remote else open_data(paths, graphs, workdir=Path(work))
         )
         app = create_app(store, config or {})
+        watcher = None
+        if len(paths) == 1 and paths[0].is_dir():
+            grace = float(app.config["QUERY_TIMEOUT_S"]) + 30
+            watcher = ReleaseWatcher(app, paths[0], grace_s=grace).start()
         previous = signal.signal(signal.SIGTERM, _stop_on_sigterm)
         try:
             server = waitress.create_server(
@@ -191,6 +197,11 @@ def serve(
             server.run()
         finally:
             signal.signal(signal.SIGTERM, previous)
+            if watcher is not None:
+                watcher.stop()
             close_app(app)
+            served = state_of(app).store
+            if served is not store and isinstance(served, OxigraphStore):
+                served.close()
             store.close()
             sys.stdout.flush()

@@ -19,6 +19,7 @@ Limits and refusals:
   to get the rest. Both headers are exposed to scripts of other origins.
 * a query longer than ``MAX_QUERY_BYTES`` (UTF-8) or a body over ``MAX_CONTENT_LENGTH`` is
   refused with 413.
+* a query nesting brackets deeper than ``MAX_NESTING`` is refused with 400.
 * the endpoint is read-only: SPARQL Update (``LOAD`` included) is refused with 403.
 * nothing remote is ever fetched: ``SERVICE`` is refused (403) before the query runs, and
   ``FROM`` / ``FROM NAMED`` must name graphs of this dataset (else 400). ``default-graph-uri``
@@ -70,6 +71,9 @@ EXPOSED_HEADERS = "X-Qikg-Truncated, X-Qikg-Row-Limit, X-Qikg-Unknown-Graphs"
 RETRY_AFTER_S = 5
 """What a 503 tells the client to wait: about the time a stopped worker takes to be replaced."""
 _MAX_FIELDS = 1000
+MAX_NESTING = 256
+"""The deepest nesting of brackets a query may have: the engine's parser recurses on each level
+and a few thousand levels overflow its stack, killing the process that parses."""
 _KIND_WORDS = {
     ResultKind.SOLUTIONS: "a SELECT query",
     ResultKind.BOOLEAN: "an ASK query",
@@ -298,6 +302,13 @@ def _answer(query: str, params: list[tuple[str, str]], format_values: tuple[str,
         raise ProtocolError(400, "The 'query' parameter is empty; put a SPARQL query in it.")
     base_iri = endpoint_url()
     scan = scan_query(query, base=base_iri)
+    if scan.depth > MAX_NESTING:
+        raise ProtocolError(
+            400,
+            f"The query nests groups or expressions {scan.depth} deep; this endpoint reads at "
+            f"most {MAX_NESTING} levels. Flatten the query (join patterns in one group, split "
+            "long expressions).",
+        )
     if scan.is_update:
         raise ProtocolError(403, _READ_ONLY, refusal="update")
     if scan.uses_service:
@@ -353,7 +364,11 @@ def _answer(query: str, params: list[tuple[str, str]], format_values: tuple[str,
             refusal="busy",
         ) from err
     except StoreError as err:
-        raise ProtocolError(500, f"The query could not be answered: {err}") from err
+        # the store's message may name its folder: logged, not sent
+        current_app.logger.error("query failed: %s", err)
+        raise ProtocolError(
+            500, "The query could not be answered (an error in the store, logged on the server)."
+        ) from err
 
     fmt_used = next(f for f in OFFERS[answer.kind] if f.media_type == answer.media_type)
     response = Response(answer.body, status=200)

@@ -118,6 +118,9 @@ class WorkerPool:
 
     Thread-safe: each web server thread takes an idle worker for one query. A query waits at
     most ``timeout_s`` for a worker to become free, then :class:`WorkersBusy` is raised.
+    One more process is kept ready as a spare (unless ``spare`` is false): a worker killed at
+    the time limit is replaced by it at once, so that the next heavy query cannot take the last
+    free worker while a replacement is starting (cheap queries keep a worker).
     """
 
     def __init__(
@@ -127,6 +130,7 @@ class WorkerPool:
         workers: int = 2,
         timeout_s: float = 30.0,
         start_timeout_s: float = 60.0,
+        spare: bool = True,
     ) -> None:
         if workers < 1:
             raise ValueError("a worker pool needs at least one worker")
@@ -139,8 +143,12 @@ class WorkerPool:
         self._opener = opener
         self._generation = 0
         self._closed = False
+        self._spare: _Worker | None = None
+        self._keep_spare = spare
         for worker in self._start_many(opener, 0):
             self._idle.put(worker)
+        if spare:
+            self._start_replacement(opener, 0, spare=True)
 
     # -- what the endpoint uses ------------------------------------------------------------------
 
@@ -213,16 +221,24 @@ class WorkerPool:
                 self._opener = opener
                 self._generation = generation
                 old = self._drain()
+                if self._spare is not None:
+                    old.append(self._spare)
+                    self._spare = None
                 for worker in fresh:
                     self._idle.put(worker)
             for worker in old:
                 self._stop(worker)
+            if self._keep_spare:
+                self._start_replacement(opener, generation, spare=True)
 
     def close(self) -> None:
         """Stop the idle workers now and the busy ones when their query ends."""
         with self._lock:
             self._closed = True
             idle = self._drain()
+            if self._spare is not None:
+                idle.append(self._spare)
+                self._spare = None
         for worker in idle:
             self._stop(worker)
 
@@ -299,11 +315,22 @@ class WorkerPool:
             if self._closed or worker.generation != self._generation:
                 return
             opener, generation = self._opener, self._generation
+            spare, self._spare = self._spare, None
+        if spare is not None and spare.generation == generation:
+            self._give_back(spare)
+            self._start_replacement(opener, generation, spare=True)
+            return
+        if spare is not None:
+            self._stop(spare)
+        self._start_replacement(opener, generation, spare=False)
+
+    def _start_replacement(self, opener: StoreOpener, generation: int, *, spare: bool) -> None:
         threading.Thread(
-            target=self._replace, args=(opener, generation), name="qikg-replace", daemon=True
+            target=self._replace, args=(opener, generation, spare), name="qikg-replace", daemon=True
         ).start()
 
-    def _replace(self, opener: StoreOpener, generation: int) -> None:
+    def _replace(self, opener: StoreOpener, generation: int, spare: bool = False) -> None:
+        """Start a worker: into the idle ones, or kept aside as the spare."""
         try:
             worker = self._spawn(opener, generation)
             self._await_ready(worker)
@@ -312,6 +339,15 @@ class WorkerPool:
                 closing = self._closed
             if not closing:  # a pool being closed stops its starting workers: no fault
                 log.error("could not start a query worker to replace a stopped one: %s", err)
+            return
+        if spare:
+            with self._lock:
+                keep = not self._closed and self._spare is None
+                keep = keep and generation == self._generation
+                if keep:
+                    self._spare = worker
+            if not keep:
+                self._stop(worker)
             return
         self._give_back(worker)
 

@@ -26,3 +26,13 @@ def corpus_build(tmp_path_factory):  # type: ignore[no-untyped-def]
 
     out = tmp_path_factory.mktemp("corpus") / "ds"
     return build([CORPUS], out), out
+
+
+@pytest.fixture(scope="session")
+def example_dataset(tmp_path_factory):  # type: ignore[no-untyped-def]
+    """The bundled example (Interview 3) built once for the session: the dataset folder."""
+    from qikg.kg.build import build
+
+    out = tmp_path_factory.mktemp("example") / "ds"
+    build([EXAMPLE], out)
+    return out

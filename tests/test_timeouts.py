@@ -114,7 +114,10 @@ def test_a_long_query_is_stopped_and_its_worker_replaced(pool: WorkerPool) -> No
     assert b"t1 alpha" in run(pool, LOOKUP)
 
 
-def test_a_query_waits_for_a_free_worker_at_most_the_limit(pool: WorkerPool) -> None:
+def test_a_query_waits_for_a_free_worker_at_most_the_limit(store_path: Path) -> None:
+    # Without a spare: with one, a worker killed at the limit is replaced at once, and the
+    # waiting query may get it just in time.
+    pool = WorkerPool(ReadOnlyOpener(store_path), workers=2, timeout_s=LIMIT_S, spare=False)
     wait_for_idle(pool, 2)
     outcomes: list[BaseException] = []
 
@@ -137,6 +140,7 @@ def test_a_query_waits_for_a_free_worker_at_most_the_limit(pool: WorkerPool) -> 
         thread.join()
     assert [type(e) for e in outcomes] == [QueryTimeout, QueryTimeout]
     wait_for_idle(pool, 2)
+    pool.close()
 
 
 def test_pool_overhead_on_a_one_row_lookup(pool: WorkerPool, store_path: Path) -> None:

@@ -36,6 +36,7 @@ Policies:
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 from collections import Counter
@@ -146,7 +147,7 @@ def read(data: bytes, source: str) -> Document:
         if cause.startswith("PDFPasswordIncorrect"):
             raise ParseError(source, "the PDF is encrypted with a password", page=1) from None
         raise ParseError(source, f"the PDF is damaged or truncated ({cause})", hint=_AGAIN) from exc
-    with pdf:
+    with _closing(pdf):
         if getattr(pdf.doc, "encryption", None) is not None:
             raise ParseError(source, "the PDF is encrypted", page=1, hint=_AGAIN)
         try:
@@ -168,6 +169,19 @@ def read(data: bytes, source: str) -> Document:
             pages.append(_read_page(device.chars, layout, number, len(page_objects), source))
             pages[-1].struct_parents = page.page_obj.attrs.get("StructParents")
         return _document(pages, _Structure(pdf), source)
+
+
+@contextlib.contextmanager
+def _closing(pdf: PDF) -> Iterator[PDF]:
+    """``pdf``, closed afterwards. Closing reads the pages again, which fails on a damaged
+    file: that failure must not replace the error already raised, nor a finished reading."""
+    try:
+        yield pdf
+    finally:
+        try:
+            pdf.close()
+        except Exception:
+            pdf.stream.close()
 
 
 def _cause(exc: Exception) -> str:
