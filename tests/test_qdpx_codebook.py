@@ -6,6 +6,7 @@ library's XML parser, not with qikg's reader.
 
 from __future__ import annotations
 
+import io
 import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
@@ -162,3 +163,48 @@ def test_the_reader_hands_over_the_code_book_and_users() -> None:
     assert isinstance(read, CodeBookFile)
     assert [c.name for c in read.codes] == list(expected(ATLAS))
     assert read.users == ("Enric Llagostera", "ATLAS.ti")
+
+
+def coded_project() -> bytes:
+    """A project with one source whose one paragraph is coded with a child code."""
+    # Positions by hand: "Interviewer: Why?\n" is 18 code points, "Interviewee: " 13,
+    # "The tools break." 16: the paragraph is 31..47.
+    xml = """<?xml version="1.0" encoding="utf-8"?>
+<Project xmlns="urn:QDA-XML:project:1.0" name="coded">
+  <Users><User guid="11111111-1111-1111-1111-111111111111" name="Ana"/></Users>
+  <CodeBook><Codes>
+    <Code guid="AAAAAAAA-0000-0000-0000-000000000001" name="Tooling" isCodable="true">
+      <Description>Tools the team uses</Description>
+      <Code guid="AAAAAAAA-0000-0000-0000-000000000002" name="Tooling-breaks" isCodable="true">
+        <Description>A tool fails</Description>
+      </Code>
+    </Code>
+  </Codes></CodeBook>
+  <Sources>
+    <TextSource guid="BBBBBBBB-0000-0000-0000-000000000001" name="Interview 9 - Ana"
+        plainTextPath="internal://s1.txt">
+      <PlainTextSelection guid="CCCCCCCC-0000-0000-0000-000000000001" startPosition="31"
+          endPosition="47" creatingUser="11111111-1111-1111-1111-111111111111">
+        <Coding guid="DDDDDDDD-0000-0000-0000-000000000001">
+          <CodeRef targetGUID="AAAAAAAA-0000-0000-0000-000000000002"/>
+        </Coding>
+      </PlainTextSelection>
+    </TextSource>
+  </Sources>
+</Project>
+"""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        z.writestr("project.qde", xml)
+        z.writestr("sources/s1.txt", "Interviewer: Why?\nInterviewee: The tools break.\n")
+    return buffer.getvalue()
+
+
+@pytest.mark.slow
+def test_the_code_book_of_a_project_with_sources_reaches_the_codebook(tmp_path: Path) -> None:
+    project = tmp_path / "coded.qdpx"
+    project.write_bytes(coded_project())
+    build([project], tmp_path / "out", use_cache=False)
+    got = built(tmp_path / "out")
+    assert got["Tooling"][:2] == (None, "Tools the team uses")
+    assert got["Tooling-breaks"][:2] == ("Tooling", "A tool fails")
