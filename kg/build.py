@@ -261,7 +261,7 @@ def build(
     unanchored = [u for o in results for u in o.unanchored]
     by_interview = {o.interview: o for o in results}
     summaries = [by_interview[s.document.interview].summaries[s.path.name] for s in sources]
-    summaries += [_book_summary(b) for b in books]
+    summaries += [_book_summary(b, codebook) for b in books]
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
@@ -322,9 +322,11 @@ def build(
     )
 
 
-def _book_summary(book: CodeBookFile) -> FileSummary:
+def _book_summary(book: CodeBookFile, codebook: Codebook) -> FileSummary:
     """The build table's row of a project of codes only: the codes it brings, no interview."""
     note = f"code book only: {len(book.codes)} codes joined the codebook"
+    if curated := sum(codebook.known(c.name) for c in book.codes):
+        note += f" ({curated} of them curated)"
     if book.skipped:
         note += f"; {len(book.skipped)} sources without their text left out"
     return FileSummary(book.path.name, 0, 0, len(book.codes), warnings=0, note=note)

@@ -130,6 +130,7 @@ def code_book(description: str) -> str:
     <Code guid="AAAAAAAA-0000-0000-0000-000000000001" name="Tooling" isCodable="true">
       <Description>{description}</Description>
     </Code>
+    <Code guid="AAAAAAAA-0000-0000-0000-000000000002" name="MM-drift" isCodable="true"/>
   </Codes></CodeBook>
 </Project>
 """
@@ -139,8 +140,10 @@ def code_book(description: str) -> str:
 def test_a_changed_code_book_is_read_again_from_a_warm_cache(tmp_path: Path) -> None:
     book, cache = tmp_path / "project.qde", tmp_path / "cache"
     book.write_text(code_book("Tools the team uses"), encoding="utf-8")
-    build([book], tmp_path / "out", cache=cache)
+    first = build([book], tmp_path / "out", cache=cache)
     assert built(tmp_path / "out")["Tooling"][1] == "Tools the team uses"
+    # MM-drift is a code of the curated codebook (kg/data/codebook.csv).
+    assert "code book only: 2 codes joined the codebook (1 of them curated)" in first.table()
     book.write_text(code_book("Build and test tools"), encoding="utf-8")
     build([book], tmp_path / "out", cache=cache)
     assert built(tmp_path / "out")["Tooling"][1] == "Build and test tools"
