@@ -15,6 +15,7 @@ import pytest
 
 from qikg.errors import ParseError
 from qikg.kg.build import BuildResult, build
+from qikg.kg.graph import label_of
 from qikg.kg.sources import CodeBookFile, read_file
 from qikg.kg.store import OxigraphStore
 from qikg.kg.study import default_study
@@ -211,3 +212,8 @@ def test_the_code_book_of_a_project_with_sources_reaches_the_codebook(tmp_path: 
     got = built(tmp_path / "out")
     assert got["Tooling"][:2] == (None, "Tools the team uses")
     assert got["Tooling-breaks"][:2] == ("Tooling", "A tool fails")
+
+
+def test_a_code_book_name_keeps_its_spaced_dash_in_the_label() -> None:
+    assert label_of("THEME - Affinity Spaces (Gee)") == "THEME - Affinity Spaces (Gee)"
+    assert label_of("MM-drift") == "MM drift"
