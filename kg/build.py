@@ -33,11 +33,11 @@ from .ontodoc import write_docs
 from .participants import ProfileValue, default_participants
 from .progress import Progress
 from .release import publish
-from .sources import Skipped, Source, discover, read_file
+from .sources import CodeBookFile, Read, Skipped, Source, discover, read_file
 from .study import Study, default_study
 from .units import FileSummary, Outcome, Settings, Unit, literals, run
 from .units import nquad_lines as nquad_lines
-from .validate import Report
+from .validate import Report, validate
 
 T = TypeVar("T")
 DATASET_TRIG = "dataset.trig"
@@ -69,6 +69,8 @@ class BuildResult:
     findings: list[Finding] = field(default_factory=list)
     reused: int = 0
     """Interviews taken from the cache, neither converted nor validated again."""
+    imported: int = 0
+    """Codes the projects of codes only (no interview) brought to the codebook."""
 
     def table(self) -> str:
         """The per-file table printed by ``qikg build``."""
@@ -86,6 +88,8 @@ class BuildResult:
         tail = f"{len(self.files)} file(s), {self.triples} triples -> {self.out}"
         units = len(self.reports)
         tail += f"; {units - self.reused} interview(s) validated, {self.reused} reused from cache"
+        if self.imported:
+            tail += f"; {self.imported} code(s) from code books"
         if self.skipped:
             tail += f"; {len(self.skipped)} other file(s) skipped"
         if self.errors:
@@ -100,11 +104,13 @@ def read_sources(
     keep_going: bool = False,
     jobs: int | None = None,
     cache: Cache | None = None,
-) -> tuple[list[Source], list[Skipped], list[ParseError]]:
+) -> tuple[list[Source], list[CodeBookFile], list[Skipped], list[ParseError]]:
     """Read every input file; a folder's files of no supported format are skipped.
 
-    Files already read by an earlier build (same content, name, folder and settings) come
-    from ``cache``; the others are read in ``jobs`` worker processes.
+    Returns the sources, the code books of projects with no interview, the skipped files
+    and (with ``keep_going``) the errors. Files already read by an earlier build (same
+    content, name, folder and settings) come from ``cache``; the others are read in ``jobs``
+    worker processes.
     """
     cache = cache or Cache(None, "")
     found, skipped = discover(inputs)
@@ -115,37 +121,40 @@ def read_sources(
         )
         for p, _ in found
     ]
-    outcomes: list[list[Source] | ParseError | None] = [
-        cache.sources(k, p) for (p, _), k in zip(found, keys, strict=True)
+    outcomes: list[Read | ParseError | None] = [
+        cache.read(k, p) for (p, _), k in zip(found, keys, strict=True)
     ]
     todo = [i for i, o in enumerate(outcomes) if o is None]
     read = _map(_read_one, [(found[i][0], study) for i in todo], jobs, "reading")
     for i, outcome in zip(todo, read, strict=True):
         outcomes[i] = outcome
-        if isinstance(outcome, list):
-            cache.put_sources(keys[i], outcome)
+        if not isinstance(outcome, ParseError):
+            cache.put_read(keys[i], outcome)
     sources: list[Source] = []
+    books: list[CodeBookFile] = []
     errors: list[ParseError] = []
     for (path, named), got in zip(found, outcomes, strict=True):
         assert got is not None
         if isinstance(got, list):
             sources.extend(got)
+        elif isinstance(got, CodeBookFile):
+            books.append(got)
         elif isinstance(got, UnsupportedInput) and not named:
             skipped.append(Skipped(path, got.message))
         elif keep_going and not isinstance(got, UnsupportedInput):
             errors.append(got)
         else:
             raise got
-    if not sources:
+    if not sources and not books:
         raise ParseError(
             ", ".join(map(str, inputs)),
             "no input files found",
             hint="pass Delve text exports, plain transcripts or Delve prints, or folders of them",
         )
-    return sources, skipped, errors
+    return sources, books, skipped, errors
 
 
-def _read_one(path: Path, study: Study) -> list[Source] | ParseError:
+def _read_one(path: Path, study: Study) -> Read | ParseError:
     try:
         return read_file(path, study)
     except ParseError as exc:
@@ -212,7 +221,7 @@ def build(
     if participants is None:
         participants = default_participants() if shipped else []
     store_cache = Cache((cache or default_cache(out)) if use_cache else None, code_fingerprint())
-    sources, skipped, errors = read_sources(
+    sources, books, skipped, errors = read_sources(
         inputs, study, keep_going=keep_going, jobs=jobs, cache=store_cache
     )
     iris = Iris(base, study.id)
@@ -231,10 +240,13 @@ def build(
 
     curation = Curation.shipped() if settings.curated else Curation()
     builder = Builder(iris, study, codebook, Context(), curation)
+    defined = [c for o in results for c in o.defined] + [c for b in books for c in b.codes]
     shared = [
         builder.study_graph(p for o in results for p in o.people),
         builder.codebook_graph(
-            (w for o in results for w in o.written), (q for o in results for q in o.questions)
+            (w for o in results for w in o.written),
+            (q for o in results for q in o.questions),
+            defined,
         ),
     ]
     findings = audit(literals(shared), policy) + [f for o in results for f in o.findings]
@@ -242,13 +254,16 @@ def build(
     if open_findings:
         raise PrivacyFailure(open_findings)
     reports = [o.report for o in results]
-    failed = [r for rep in reports for r in rep.violations]
+    # The codebook with every imported code book merged is not any interview's: checked here.
+    merged = [validate(shared[:1], shared[1], sparql=False)] if books else []
+    failed = [r for rep in reports + merged for r in rep.violations]
     if failed:
         raise ValidationFailure("\n".join(str(r) for r in failed), len(failed))
 
     unanchored = [u for o in results for u in o.unanchored]
     by_interview = {o.interview: o for o in results}
     summaries = [by_interview[s.document.interview].summaries[s.path.name] for s in sources]
+    summaries += [_book_summary(b, codebook) for b in books]
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
@@ -278,7 +293,8 @@ def build(
             "study": study.id,
             "triples": triples,
             "graphs": len(shared) + sum(o.graphs for o in results),
-            "inputs": [{"file": s.path.name, "sha256": s.sha256} for s in sources],
+            "inputs": [{"file": s.path.name, "sha256": s.sha256} for s in sources]
+            + [{"file": b.path.name, "sha256": b.sha256} for b in books],
             "skipped": [{"file": str(k.path), "reason": k.reason} for k in skipped],
             "failed": [str(e) for e in errors],
             "unanchored": unanchored,
@@ -302,9 +318,20 @@ def build(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     reused = sum(o.reused for o in results)
+    imported = len({c.name for b in books for c in b.codes})
     return BuildResult(
-        out, triples, summaries, reports, unanchored, skipped, errors, findings, reused
+        out, triples, summaries, reports, unanchored, skipped, errors, findings, reused, imported
     )
+
+
+def _book_summary(book: CodeBookFile, codebook: Codebook) -> FileSummary:
+    """The build table's row of a project of codes only: the codes it brings, no interview."""
+    note = f"code book only: {len(book.codes)} codes joined the codebook"
+    if curated := sum(codebook.known(c.name) for c in book.codes):
+        note += f" ({curated} of them curated)"
+    if book.skipped:
+        note += f"; {len(book.skipped)} sources without their text left out"
+    return FileSummary(book.path.name, 0, 0, len(book.codes), warnings=0, note=note)
 
 
 def _units(sources: list[Source], participants: list[ProfileValue]) -> list[Unit]:

@@ -23,7 +23,7 @@ from typing import TypeVar
 
 from qikg import __version__
 
-from .sources import Source
+from .sources import CodeBookFile, Read, Source
 from .units import Outcome, Settings, Unit
 
 T = TypeVar("T")
@@ -93,16 +93,18 @@ class Cache:
         self.folder = folder
         self.code = code
 
-    def sources(self, key: str, path: Path) -> list[Source] | None:
-        """The sources of a file as read before, found by ``key``; their path is where it is
-        now (a REFI-QDA project holds several sources, other files one)."""
-        found = self._load(f"read/{key}", list)
-        if found is None or not all(isinstance(s, Source) for s in found):
+    def read(self, key: str, path: Path) -> Read | None:
+        """What a file gave when read before, found by ``key``, with ``path`` where it is now
+        (a REFI-QDA project holds several sources, or only a code book; other files one)."""
+        found = self._load(f"read/{key}", object)
+        if isinstance(found, CodeBookFile):
+            return replace(found, path=path)
+        if not isinstance(found, list) or not all(isinstance(s, Source) for s in found):
             return None
         return [replace(s, path=path) for s in found]
 
-    def put_sources(self, key: str, sources: list[Source]) -> None:
-        self._store(f"read/{key}", sources)
+    def put_read(self, key: str, read: Read) -> None:
+        self._store(f"read/{key}", read)
 
     def outcome(self, key: str) -> Outcome | None:
         found = self._load(f"units/{key}", Outcome)

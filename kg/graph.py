@@ -6,6 +6,7 @@ graph never counts a fact twice.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
@@ -413,6 +414,9 @@ class Builder:
             parent = self.codebook.lookup(d.parent).notation if d.parent else None
             if parent is not None and parent != info.family:
                 entries[info.notation] = replace(entries[info.notation], family=None)
+            if parent is not None and info.kind == "family":
+                # A family is a top concept; a code under another was guessed one by its name.
+                entries[info.notation] = replace(entries[info.notation], kind="issue")
             out[info.notation] = (parent, d.description)
         return out
 
@@ -581,6 +585,7 @@ class Builder:
 
 
 def label_of(notation: str) -> str:
-    """A readable label for a code notation: ``MM-drift`` gives ``MM drift``."""
-    text = notation.replace("-", " ").strip()
+    """A readable label for a code notation: ``MM-drift`` gives ``MM drift``; a spaced dash
+    (``THEME - Affordances``) stays."""
+    text = re.sub(r"(?<=\S)-(?=\S)", " ", notation).strip()
     return text[:1].upper() + text[1:]

@@ -10,10 +10,11 @@ import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TypeAlias
 
 from qikg.errors import ParseError, UnsupportedInput
 
-from .model import Document, DocumentKind
+from .model import CodeDefinition, Document, DocumentKind
 from .readers import delve_pdf, delve_text, qdpx, transcript
 from .readers.text import decode
 from .study import Study
@@ -32,6 +33,25 @@ class Source:
     document: Document
     text: str | None = None
     """The decoded text of a plain transcript: the canonical text evidence is anchored in."""
+
+
+@dataclass(frozen=True)
+class CodeBookFile:
+    """A file holding a code book and no interview: a REFI-QDA project of codes only.
+
+    Its codes join the study's codebook; it adds nothing to any interview.
+    """
+
+    path: Path
+    sha256: str
+    codes: tuple[CodeDefinition, ...]
+    users: tuple[str, ...] = ()
+    skipped: tuple[str, ...] = ()
+    """The project's sources whose text is not in the file (none of them coded)."""
+
+
+Read: TypeAlias = list[Source] | CodeBookFile
+"""What one input file gives: its sources, or the code book of a project of codes only."""
 
 
 @dataclass(frozen=True)
@@ -108,23 +128,25 @@ def is_project(path: Path) -> bool:
     return path.suffix.lower() in (".qdpx", ".qde")
 
 
-def read_file(path: Path, study: Study) -> list[Source]:
-    """The sources of one file: one for most formats, one per source and coder of a project."""
+def read_file(path: Path, study: Study) -> Read:
+    """The sources of one file (one per source and coder of a project), or a project's code
+    book when the project holds codes and no text source."""
     if not is_project(path):
         return [read_source(path, study)]
     data = path.read_bytes()
     project = qdpx.read_project(data, path.name)
+    sha = hashlib.sha256(data).hexdigest()
     if not project.documents:
+        if project.codes:
+            return CodeBookFile(path, sha, project.codes, project.users, project.skipped)
         raise ParseError(
             path.name,
-            f"the project holds no text source qikg can read ({len(project.codes)} codes, "
-            f"{len(project.skipped)} sources without their text): its codes would belong to no "
-            "interview, nothing to build",
+            f"the project holds no code and no text source qikg can read "
+            f"({len(project.skipped)} sources without their text): nothing to build",
             hint="pass the .qdpx archive with its sources/ folder"
             if project.skipped
-            else "export the project with its coded documents",
+            else "export the project with its code book or its coded documents",
         )
-    sha = hashlib.sha256(data).hexdigest()
     return [
         Source(path, sha, doc, text)
         if doc.kind is DocumentKind.TRANSCRIPT

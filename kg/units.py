@@ -20,7 +20,7 @@ from .codebook import Codebook
 from .evidence import anchor_document, redact_document, redact_text
 from .graph import Builder, Context, Curation, SourceRecord
 from .iris import Iris
-from .model import Document, DocumentKind
+from .model import CodeDefinition, Document, DocumentKind
 from .participants import ProfileValue, locate
 from .sources import Source
 from .study import Study
@@ -80,6 +80,8 @@ class Outcome:
     written: list[str] = field(default_factory=list)
     questions: list[str] = field(default_factory=list)
     people: list[str] = field(default_factory=list)
+    defined: list[CodeDefinition] = field(default_factory=list)
+    """The codes of the code books the interview's project files define."""
     reused: bool = False
 
 
@@ -94,7 +96,8 @@ def run(unit: Unit, settings: Settings) -> Outcome:
     written = [c for d in docs for p in d.paragraphs for c in p.codes]
     questions = [q for d in docs for p in d.paragraphs for q in p.question_ids]
     people = [d.person for d in docs if d.person and d.kind is not DocumentKind.TRANSCRIPT]
-    report = validate(graphs, builder.codebook_graph(written, questions), sparql=False)
+    defined = list({c.name: c for d in docs for c in d.codebook}.values())
+    report = validate(graphs, builder.codebook_graph(written, questions, defined), sparql=False)
     unanchored = [
         f"{d.source}: turn {t}, paragraph {p}, span {k}"
         for d in docs
@@ -121,6 +124,7 @@ def run(unit: Unit, settings: Settings) -> Outcome:
         written=written,
         questions=questions,
         people=people,
+        defined=defined,
     )
 
 

@@ -127,12 +127,6 @@ def test_maxqda_sample_code_hierarchy_and_descriptions() -> None:
     assert project.documents == ()
 
 
-def test_a_project_of_code_book_only_is_refused_by_the_build(tmp_path: Path) -> None:
-    need_samples()
-    with pytest.raises(ParseError, match="no text source qikg can read"):
-        read_file(ATLAS, default_study())
-
-
 # ---------------------------------------------------------------- a hand-made project
 
 
