@@ -9,7 +9,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 import platform
-import statistics
 import sys
 import threading
 import time
@@ -141,28 +140,6 @@ def test_a_query_waits_for_a_free_worker_at_most_the_limit(store_path: Path) -> 
     assert [type(e) for e in outcomes] == [QueryTimeout, QueryTimeout]
     wait_for_idle(pool, 2)
     pool.close()
-
-
-def test_pool_overhead_on_a_one_row_lookup(pool: WorkerPool, store_path: Path) -> None:
-    """The cost of the worker round trip, against running the same lookup in-process."""
-    wait_for_idle(pool, 2)
-    in_process = InProcessRunner(OxigraphStore.open_read_only(store_path))
-    timings: dict[str, float] = {}
-    for name, runner in (("in-process", in_process), ("pool", pool)):
-        for _ in range(30):
-            run(runner, LOOKUP)
-        samples = []
-        for _ in range(300):
-            start = time.perf_counter()
-            run(runner, LOOKUP)
-            samples.append(time.perf_counter() - start)
-        timings[name] = statistics.median(samples) * 1000
-    overhead = timings["pool"] - timings["in-process"]
-    print(
-        f"\none-row lookup, median of 300: in-process {timings['in-process']:.3f} ms, "
-        f"worker pool {timings['pool']:.3f} ms, overhead {overhead:.3f} ms"
-    )
-    assert overhead < 5.0  # measured about 0.4 ms on 2 cores; the bound leaves room for noise
 
 
 # -- switching stores (a new release) ----------------------------------------------------------
