@@ -57,7 +57,7 @@ class Template:
 
 def read_templates(corpus: Path) -> list[Template]:
     """Every interview of the corpus that has a plain transcript, with its codings."""
-    sources, _, _ = read_sources([corpus], default_study())
+    sources, _, _, _ = read_sources([corpus], default_study())
     texts: dict[int, str] = {}
     coded: dict[tuple[int, DocumentKind | None, str | None], Document] = {}
     for source in sources:
