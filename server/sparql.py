@@ -53,7 +53,7 @@ from .conneg import (
     ConflictingFormats,
     Format,
     UnknownFormat,
-    choose,
+    choose_for_header,
     offered_list,
 )
 from .description import serialize_description, service_description
@@ -253,7 +253,7 @@ def _format_values(params: Iterable[tuple[str, str]]) -> tuple[str, ...]:
 
 def _pick(offers: tuple[Format, ...], format_values: tuple[str, ...]) -> Format | None:
     try:
-        return choose(offers, request.accept_mimetypes, format_values)
+        return choose_for_header(offers, request.headers.get("Accept", ""), format_values)
     except UnknownFormat as err:
         raise ProtocolError(
             400,
