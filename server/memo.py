@@ -41,6 +41,14 @@ class StoreMemo:
         value: T = self._values[name]  # type: ignore[assignment]
         return value
 
+    def named_graphs(self) -> list[str]:
+        """The store's named graphs, sorted."""
+        return self.get("named-graphs", lambda store: store.named_graphs())
+
+    def triple_count(self) -> int:
+        """The store's number of statements."""
+        return self.get("triple-count", lambda store: store.triple_count())
+
     def __contains__(self, name: str) -> bool:
         return name in self._values
 

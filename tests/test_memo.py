@@ -13,7 +13,7 @@ from qikg.server import create_app
 from qikg.server.state import state_of
 
 from .test_landing import EXPECTED_COUNTS
-from .test_store import make_store
+from .test_store import FIXTURE_STATEMENTS, make_store
 
 
 class CountingStore(OxigraphStore):
@@ -75,3 +75,19 @@ def test_switching_the_store_drops_the_memo(tmp_path: Path) -> None:
     del old
     gc.collect()
     assert gone() is None, "nothing the app keeps holds the old store"
+
+
+def test_the_service_description_and_query_page_read_the_store_once(tmp_path: Path) -> None:
+    store = _fixture_store(tmp_path)
+    client = create_app(store).test_client()
+    for accept in ("text/turtle", "text/html"):
+        first = client.get("/sparql", headers={"Accept": accept})
+        assert first.status_code == 200, accept
+        store.reads = 0
+        again = client.get("/sparql", headers={"Accept": accept})
+        assert again.status_code == 200 and store.reads == 0, accept
+        if accept == "text/turtle":  # blank nodes come in any order: compare the figures
+            assert re.search(rf"void:triples {FIXTURE_STATEMENTS}\b", again.text)
+            assert again.text.count("sd:NamedGraph") == first.text.count("sd:NamedGraph") == 7
+        else:
+            assert again.text == first.text
