@@ -116,7 +116,11 @@ def _protocol_error(err: ProtocolError) -> Response:
 def _cors(response: Response) -> Response:
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
-    response.vary.add("Accept")
+    vary = response.headers.get("Vary")
+    if vary is None:  # the common case, without parsing the header into a set
+        response.headers["Vary"] = "Accept"
+    else:
+        response.vary.add("Accept")
     return response
 
 
