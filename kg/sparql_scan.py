@@ -27,6 +27,7 @@ __all__ = [
     "QueryScan",
     "RefusedQuery",
     "check_no_service",
+    "has_dataset_clause",
     "scan_query",
     "token_matches",
 ]
@@ -68,6 +69,7 @@ _UPDATE_KEYWORDS = frozenset(
 # Python's case-insensitive match also folds a few non-ASCII letters (the long s, the Kelvin
 # sign) onto ASCII ones: that only makes the check stricter.
 _SERVICE_WORD = re.compile("service", re.IGNORECASE)
+_FROM_WORD = re.compile("from", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -216,6 +218,12 @@ def scan_query(sparql: str, *, base: str | None = None) -> QueryScan:
         unresolved_from=tuple(unresolved),
         depth=depth,
     )
+
+
+def has_dataset_clause(sparql: str, *, base: str | None = None) -> bool:
+    """Whether the query has ``FROM`` or ``FROM NAMED``; a query without the letters ``from``
+    (in any case) has neither and is not scanned."""
+    return bool(_FROM_WORD.search(sparql)) and scan_query(sparql, base=base).has_dataset_clause
 
 
 def service_refusal(scan: QueryScan) -> str:

@@ -32,7 +32,7 @@ import pyoxigraph as ox
 
 from qikg.errors import StoreError
 
-from .sparql_scan import QueryScan, scan_query
+from .sparql_scan import QueryScan, has_dataset_clause, scan_query
 
 __all__ = [
     "GRAPH_MEDIA_TYPES",
@@ -302,7 +302,7 @@ class OxigraphStore:
                     named_graphs=[_named_node(g) for g in named_graphs or []],
                     substitutions=subs,
                 )
-            elif scan_query(sparql, base=base_iri).has_dataset_clause:
+            elif has_dataset_clause(sparql, base=base_iri):
                 value = native.query(sparql, base_iri=base_iri, substitutions=subs)
             else:
                 value = native.query(

@@ -9,18 +9,16 @@ coding) is looked up in Python from the question ids' positions, read once per p
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
 
 import pyoxigraph as ox
 from flask import current_app
 
 from qikg.kg.store import Store
 
+from .memo import memo_for
 from .pages import select
-
-T = TypeVar("T")
+from .state import state_of
 
 FACTS = """SELECT ?code ?field ?value ?value_label WHERE {
   {
@@ -99,17 +97,6 @@ QUESTIONS = """SELECT ?document ?tp ?pp ?id ?text WHERE {
 
 
 MODERATED = "https://w3id.org/qikg/ontology#ModeratedCoding"
-CACHE_KEY = "qikg.code_evidence"
-
-
-def _cached(store: Store, name: str, make: Callable[[], T]) -> T:
-    """``make()``, computed once per store: facts of the whole dataset that pages reuse."""
-    cache = current_app.extensions.setdefault(CACHE_KEY, {})
-    key = (id(store), name)
-    if key not in cache:
-        cache[key] = (store, make())  # the store is kept so that its id is not reused
-    value: T = cache[key][1]
-    return value
 
 
 def facts(store: Store, code: str) -> list[dict[str, str]]:
@@ -152,8 +139,9 @@ def evidence(store: Store, code: str) -> list[dict[str, str]]:
     found = select(store, EVIDENCE, {"code": ox.NamedNode(code)})
     if not found:
         return []
-    agreed = _cached(store, "agreed", lambda: {int(r["number"]) for r in select(store, AGREED)})
-    asked = _cached(store, "questions", lambda: questions(store))
+    memo = memo_for(state_of(current_app), store)
+    agreed = memo.get("agreed", lambda s: {int(r["number"]) for r in select(s, AGREED)})
+    asked = memo.get("questions", questions)
     rows = []
     for row in found:
         moderated = row["class"] == MODERATED

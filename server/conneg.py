@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
 
 from qikg.kg.store import ResultKind
 
@@ -133,6 +135,27 @@ def choose(
     candidates += [alias for fmt in offers for alias in fmt.aliases]
     best = accept.best_match(candidates)
     return None if best is None else _by_media_type(best, offers)
+
+
+_REMEMBERED_CHARS = 512
+"""Requests whose Accept header and format values are this short have their choice remembered."""
+
+
+def choose_for_header(
+    offers: tuple[Format, ...], accept_header: str, format_values: tuple[str, ...] = ()
+) -> Format | None:
+    """:func:`choose` for a raw Accept header. Clients send the same few headers again and
+    again, so the choice for short ones is remembered (the same errors are raised)."""
+    if len(accept_header) + sum(map(len, format_values)) <= _REMEMBERED_CHARS:
+        return _remembered_choice(offers, accept_header, format_values)
+    return choose(offers, parse_accept_header(accept_header, MIMEAccept), format_values)
+
+
+@lru_cache(maxsize=256)
+def _remembered_choice(
+    offers: tuple[Format, ...], accept_header: str, format_values: tuple[str, ...]
+) -> Format | None:
+    return choose(offers, parse_accept_header(accept_header, MIMEAccept), format_values)
 
 
 def offered_list(offers: Sequence[Format]) -> str:

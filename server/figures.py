@@ -17,6 +17,7 @@ from qikg.queries import named_queries
 from qikg.queries.run import StoreExecutor, Table, run
 
 from .charts import Matrix, bars, heatmap
+from .memo import memo_for
 from .state import state_of
 
 bp = Blueprint("figures", __name__)
@@ -67,6 +68,16 @@ def issue_frequency(store: Store) -> list[Frequency]:
     return sorted(found, key=lambda f: (-f.paragraphs, -f.interviews, f.notation.lower()))
 
 
+def memo_issue_phase(store: Store) -> Matrix:
+    """:func:`issue_phase`, computed once per store served."""
+    return memo_for(state_of(current_app), store).get("issue-phase", issue_phase)
+
+
+def memo_issue_frequency(store: Store) -> list[Frequency]:
+    """:func:`issue_frequency`, computed once per store served."""
+    return memo_for(state_of(current_app), store).get("issue-frequency", issue_frequency)
+
+
 def heatmap_svg(matrix: Matrix) -> str:
     return heatmap(
         matrix,
@@ -107,7 +118,7 @@ def _csv(header: list[str], rows: list[list[str | int]], name: str) -> Response:
 
 
 def _issue_phase_table() -> tuple[list[str], list[list[str | int]]]:
-    matrix = issue_phase(state_of(current_app).store)
+    matrix = memo_issue_phase(state_of(current_app).store)
     header = ["issue", "label", *matrix.columns]
     rows: list[list[str | int]] = [
         [row, matrix.row_labels[row]] + [matrix.count(row, c) for c in matrix.columns]
@@ -117,7 +128,7 @@ def _issue_phase_table() -> tuple[list[str], list[list[str | int]]]:
 
 
 def _issue_frequency_table() -> tuple[list[str], list[list[str | int]]]:
-    found = issue_frequency(state_of(current_app).store)
+    found = memo_issue_frequency(state_of(current_app).store)
     header = ["issue", "label", "paragraphs", "interviews"]
     return header, [[f.notation, f.label, f.paragraphs, f.interviews] for f in found]
 

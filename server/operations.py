@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
@@ -49,6 +49,23 @@ class Metrics:
     duration: Histogram
     timeouts: Counter
     refusals: Counter
+
+    _series: dict[tuple[str, str, int], tuple[Counter, Histogram]] = field(
+        default_factory=dict, compare=False
+    )
+    """The labelled series already made (labelling checks and copies its values each time)."""
+
+    def series(self, route: str, method: str, status: int) -> tuple[Counter, Histogram]:
+        """The request counter and duration histogram of a route rule, method and status."""
+        key = (route, method, status)
+        found = self._series.get(key)
+        if found is None:
+            found = (
+                self.requests.labels(route=route, method=method, status=status),
+                self.duration.labels(route=route, method=method),
+            )
+            self._series[key] = found
+        return found
 
     @classmethod
     def new(cls) -> Metrics:
@@ -117,9 +134,9 @@ def _record(response: Response) -> Response:
     started = g.get("qikg_started")
     seconds = time.perf_counter() - started if started is not None else 0.0
     route = request.url_rule.rule if request.url_rule is not None else UNMATCHED
-    metrics = _metrics(current_app)
-    metrics.requests.labels(route=route, method=request.method, status=response.status_code).inc()
-    metrics.duration.labels(route=route, method=request.method).observe(seconds)
+    count, duration = _metrics(current_app).series(route, request.method, response.status_code)
+    count.inc()
+    duration.observe(seconds)
     size = response.content_length  # None for a streamed body
     access_log.info(
         "%s %s %d %.1fms in=%d out=%s",

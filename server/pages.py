@@ -15,8 +15,9 @@ from qikg.queries import named_queries
 from qikg.queries.params import ParameterError
 from qikg.queries.run import StoreExecutor, run
 
-from .figures import bars_svg, heatmap_svg, issue_frequency, issue_phase
+from .figures import bars_svg, heatmap_svg, memo_issue_frequency, memo_issue_phase
 from .linkeddata import dataset_citation, local_link, schema_org_script
+from .memo import memo_for
 from .page_links import in_context
 from .sparql import endpoint_url
 from .state import state_of
@@ -115,15 +116,31 @@ def counts(store: Store) -> dict[str, int]:
     return figures
 
 
-@bp.route("/", methods=["GET"])
-def landing() -> str:
-    store = state_of(current_app).store
-    config = current_app.config
+def landing_figures(store: Store) -> dict[str, object]:
+    """What the landing page shows of the data: its counts, lists and charts."""
     studies = sorted({row["title"] for row in select(store, STUDIES_QUERY)})
     documents = [
         DocumentRow(row["doc"], row.get("title", row["doc"]), _KIND_LABELS.get(row["class"], ""))
         for row in select(store, DOCUMENTS_QUERY)
     ]
+    return {
+        "counts": counts(store),
+        "triples": store.triple_count(),
+        "graphs": len(store.named_graphs()),
+        "studies": studies,
+        "documents": documents,
+        "interviews": [
+            (int(r["number"]), local_link(r["i"])) for r in select(store, INTERVIEWS_QUERY)
+        ],
+        "heatmap": heatmap_svg(memo_issue_phase(store)),
+        "bars": bars_svg(memo_issue_frequency(store)),
+    }
+
+
+@bp.route("/", methods=["GET"])
+def landing() -> str:
+    state = state_of(current_app)
+    config = current_app.config
     return render_template(
         "index.html",
         title=config["DATASET_TITLE"],
@@ -131,21 +148,12 @@ def landing() -> str:
         doi=config["DATASET_DOI"],
         terms=TERMS_OF_USE,
         base_iri=config["BASE_IRI"],
-        counts=counts(store),
-        triples=store.triple_count(),
-        graphs=len(store.named_graphs()),
-        studies=studies,
-        documents=documents,
-        interviews=[
-            (int(r["number"]), local_link(r["i"])) for r in select(store, INTERVIEWS_QUERY)
-        ],
-        heatmap=heatmap_svg(issue_phase(store)),
-        bars=bars_svg(issue_frequency(store)),
         endpoint=endpoint_url(),
         example_query=EXAMPLE_QUERY,
         max_rows=config["MAX_RESULT_ROWS"],
         dataset_jsonld=schema_org_script(),
         dataset_citation=dataset_citation(),
+        **memo_for(state, state.store).get("landing", landing_figures),
     )
 
 

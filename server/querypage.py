@@ -10,13 +10,25 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from flask import current_app
+
 from qikg.errors import QikgError
 from qikg.kg.store import PREFIXES, Store
 from qikg.queries import NamedQuery, named_queries
 from qikg.queries.params import bind
 from qikg.queries.run import StoreExecutor, resolver, with_values
 
-__all__ = ["DATA_PREFIX", "DEFAULT_QUERY", "editor_bundled", "editor_config", "example_text"]
+from .memo import memo_for
+from .state import state_of
+
+__all__ = [
+    "DATA_PREFIX",
+    "DEFAULT_QUERY",
+    "editor_bundled",
+    "editor_config",
+    "example_text",
+    "examples",
+]
 
 DATA_PREFIX = "data"
 """The prefix the editor offers for the dataset's base IRI."""
@@ -56,8 +68,13 @@ def editor_config(store: Store, *, endpoint: str, base_iri: str, query: str) -> 
         "endpoint": endpoint,
         "query": query,
         "prefixes": {**PREFIXES, DATA_PREFIX: base_iri},
-        "examples": [
-            {"name": q.name, "summary": q.summary, "query": example_text(q, store)}
-            for q in named_queries().values()
-        ],
+        "examples": memo_for(state_of(current_app), store).get("query-examples", examples),
     }
+
+
+def examples(store: Store) -> list[dict[str, str]]:
+    """Each named query as an example tab: name, summary and runnable text."""
+    return [
+        {"name": q.name, "summary": q.summary, "query": example_text(q, store)}
+        for q in named_queries().values()
+    ]

@@ -54,11 +54,12 @@ from .conneg import (
     ConflictingFormats,
     Format,
     UnknownFormat,
-    choose,
+    choose_for_header,
     offered_list,
 )
 from .description import serialize_description, service_description
 from .execute import Datasets, QueryTimeout, UnacceptableAnswer, WorkersBusy
+from .memo import memo_for
 from .operations import count_refusal
 from .querypage import DEFAULT_QUERY, editor_bundled, editor_config
 from .state import state_of
@@ -119,7 +120,11 @@ def _protocol_error(err: ProtocolError) -> Response:
 def _cors(response: Response) -> Response:
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
-    response.vary.add("Accept")
+    vary = response.headers.get("Vary")
+    if vary is None:  # the common case, without parsing the header into a set
+        response.headers["Vary"] = "Accept"
+    else:
+        response.vary.add("Accept")
     return response
 
 
@@ -257,7 +262,7 @@ def _format_values(params: Iterable[tuple[str, str]]) -> tuple[str, ...]:
 
 def _pick(offers: tuple[Format, ...], format_values: tuple[str, ...]) -> Format | None:
     try:
-        return choose(offers, request.accept_mimetypes, format_values)
+        return choose_for_header(offers, request.headers.get("Accept", ""), format_values)
     except UnknownFormat as err:
         raise ProtocolError(
             400,
@@ -386,7 +391,8 @@ def _known_graphs(params: list[tuple[str, str]], has_from: bool) -> set[str]:
     """The store's graph names, read only when the request or the query names graphs."""
     if not has_from and not any(n in ("default-graph-uri", "named-graph-uri") for n, _ in params):
         return set()
-    return set(state_of(current_app).store.named_graphs())
+    state = state_of(current_app)
+    return set(memo_for(state, state.store).named_graphs())
 
 
 def _graph_params(
@@ -435,7 +441,8 @@ def _service_description(format_values: tuple[str, ...]) -> Response:
     fmt = _pick(offers, format_values)
     if fmt is None:
         raise _not_acceptable("the service description", offers, format_values)
-    store = state_of(current_app).store
+    state = state_of(current_app)
+    store = state.store
     if fmt is HTML:
         body = render_template(
             "sparql.html",
@@ -457,8 +464,8 @@ def _service_description(format_values: tuple[str, ...]) -> Response:
     else:
         graph = service_description(
             endpoint_url(),
-            store.named_graphs(),
-            triples=store.triple_count(),
+            memo_for(state, store).named_graphs(),
+            triples=memo_for(state, store).triple_count(),
             title=str(current_app.config["DATASET_TITLE"]),
         )
         response = Response(serialize_description(graph, fmt), status=200)

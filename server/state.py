@@ -8,6 +8,7 @@ from qikg.errors import StoreError
 from qikg.kg.store import Store
 
 from .execute import QueryRunner
+from .memo import StoreMemo
 from .workers import WorkerPool
 
 EXTENSION_KEY = "qikg"
@@ -20,6 +21,8 @@ class ServerState:
     def __init__(self, store: Store, runner: QueryRunner) -> None:
         self.store = store
         self.runner = runner
+        self.memo = StoreMemo(store)
+        """Figures pages derive from the whole store; replaced with the store."""
 
     def switch_store(self, store: Store) -> None:
         """Serve ``store`` from now on (a new release of the data).
@@ -37,6 +40,7 @@ class ServerState:
 
             self.runner = InProcessRunner(store)
         self.store = store
+        self.memo = StoreMemo(store)
 
     def close(self) -> None:
         """Stop the query workers, if any."""

@@ -134,11 +134,11 @@ FIXTURE_STATEMENTS = 64
 TEXTS_QUERY = f"SELECT ?text WHERE {{ ?turn <{QIKG}text> ?text }}"
 
 
-def make_store(tmp_path: Path) -> OxigraphStore:
-    """An in-memory store loaded with the fixture through ``load_dataset``."""
+def make_store(tmp_path: Path, store: OxigraphStore | None = None) -> OxigraphStore:
+    """An in-memory store (``store`` if given) loaded with the fixture through ``load_dataset``."""
     path = tmp_path / "fixture.trig"
     path.write_text(FIXTURE_TRIG, encoding="utf-8")
-    store = OxigraphStore()
+    store = store if store is not None else OxigraphStore()
     store.load_dataset(path)
     return store
 
