@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from .browser import browser  # noqa: F401  (one Chromium for the session, for every module)
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 CORPUS = SHARED / "corpus"

@@ -14,7 +14,7 @@ import pytest
 
 from qikg.kg.build import build
 
-from .browser import browser, visit  # noqa: F401  (the fixture)
+from .browser import visit
 from .conftest import EXAMPLE, ROOT
 from .test_clients import LiveServer, start_server
 
@@ -77,7 +77,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def test_every_kind_of_page_loads_cleanly_with_readable_text(
-    browser: object,  # noqa: F811
+    browser: object,
     server: str,
 ) -> None:
     """No console error or failed request, one heading, no script, and every text element's
@@ -113,7 +113,7 @@ def _focus_trail(page: object, presses: int) -> list[str]:
     return trail
 
 
-def test_the_keyboard_reaches_the_main_controls(browser: object, server: str) -> None:  # noqa: F811
+def test_the_keyboard_reaches_the_main_controls(browser: object, server: str) -> None:
     seen = visit(browser, server + "/")
     try:
         trail = _focus_trail(seen.page, 25)
@@ -139,7 +139,7 @@ def _distinct_colours(png: bytes) -> set[tuple[int, ...]]:
     return {tuple(c) for _, c in image.getcolors(maxcolors=1 << 20) or []}
 
 
-def test_the_heatmap_renders_its_cells_in_several_colours(browser: object, server: str) -> None:  # noqa: F811
+def test_the_heatmap_renders_its_cells_in_several_colours(browser: object, server: str) -> None:
     with urllib.request.urlopen(server + "/charts/issue-phase.csv") as response:
         rows = list(csv.DictReader(io.StringIO(response.read().decode("utf-8"))))
     columns = [c for c in rows[0] if c not in ("issue", "label")]
@@ -168,7 +168,7 @@ def corpus_server(corpus_build: tuple[object, Path], tmp_path_factory) -> Iterat
         live.stop()
 
 
-def test_screenshots_of_the_whole_corpus(browser: object, corpus_server: LiveServer) -> None:  # noqa: F811
+def test_screenshots_of_the_whole_corpus(browser: object, corpus_server: LiveServer) -> None:
     """Writes docs/screenshots/landing.png and interview.png, which the README shows."""
     root = corpus_server.url.removesuffix("/sparql")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

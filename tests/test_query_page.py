@@ -16,7 +16,7 @@ from qikg.kg.build import example_inputs
 from qikg.queries import named_queries
 from qikg.server import create_app
 
-from .browser import browser, visit  # noqa: F401  (the fixture)
+from .browser import visit
 from .test_clients import LiveServer, start_server
 from .test_store import make_store
 
@@ -51,7 +51,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     live.stop()
 
 
-def test_the_page_runs_queries_in_a_browser_under_the_strict_policy(server, browser) -> None:  # noqa: F811
+def test_the_page_runs_queries_in_a_browser_under_the_strict_policy(server, browser) -> None:
     origin = "{0.scheme}://{0.netloc}".format(urlsplit(server.url))
     seen = visit(browser, server.url, response_headers={"Content-Security-Policy": CSP})
     page = seen.page
