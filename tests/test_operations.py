@@ -153,9 +153,10 @@ def test_the_access_log_has_one_line_per_request_without_query_or_answer(
 
 @pytest.fixture(scope="module")
 def pool_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    """An app whose queries run in one worker process, stopped after ``LIMIT_S``."""
+    """An app whose queries run in one worker process, stopped after ``LIMIT_S``; no spare
+    worker, so that a second query finds the pool busy."""
     path = build_store(tmp_path_factory.mktemp("operations") / "a")
-    pool = WorkerPool(ReadOnlyOpener(path), workers=1, timeout_s=LIMIT_S)
+    pool = WorkerPool(ReadOnlyOpener(path), workers=1, timeout_s=LIMIT_S, spare=False)
     app = create_app(OxigraphStore.open_read_only(path), runner=pool)
     yield app
     close_app(app)
