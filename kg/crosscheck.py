@@ -15,6 +15,7 @@ message. Rows become SHACL-style results, so failures read like the per-intervie
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib.resources import files
 
@@ -72,11 +73,7 @@ def crosscheck(store: Store) -> Report:
     """
     results = []
     for shape in sparql_shapes():
-        answer = store.query(shape.query).value
-        assert isinstance(answer, ox.QuerySolutions)
-        names = [v.value for v in answer.variables]
-        for row in answer:
-            values = {n: _text(row[n]) for n in names}
+        for values in _solutions(store, shape.query):
             node = values.get("value") or values.get("this", "")
             file, line, page = _locate(store, node)
             results.append(
@@ -93,11 +90,7 @@ def crosscheck(store: Store) -> Report:
                 )
             )
     for check in checks():
-        answer = store.query(check.query).value
-        assert isinstance(answer, ox.QuerySolutions)
-        names = [v.value for v in answer.variables]
-        for row in answer:
-            values = {n: _text(row[n]) for n in names}
+        for values in _solutions(store, check.query):
             results.append(
                 Result(
                     severity="Violation",
@@ -112,6 +105,15 @@ def crosscheck(store: Store) -> Report:
                 )
             )
     return Report(tuple(sorted(results, key=lambda r: (r.file or "", r.shape, r.focus))))
+
+
+def _solutions(store: Store, query: str) -> Iterator[dict[str, str]]:
+    """Each row of a SELECT on ``store``: every variable's value as text (empty when unbound)."""
+    answer = store.query(query).value
+    assert isinstance(answer, ox.QuerySolutions)
+    names = [v.value for v in answer.variables]
+    for row in answer:
+        yield {n: _text(row[n]) for n in names}
 
 
 def _locate(store: Store, node: str) -> tuple[str | None, int | None, int | None]:
