@@ -104,6 +104,10 @@ class Cache:
     def put_sources(self, key: str, sources: list[Source]) -> None:
         self._store(f"read/{key}", sources)
 
+    def has_outcome(self, key: str) -> bool:
+        """Whether an outcome is kept under ``key`` (without loading it)."""
+        return self.folder is not None and (self.folder / f"units/{key}.pickle").is_file()
+
     def outcome(self, key: str) -> Outcome | None:
         found = self._load(f"units/{key}", Outcome)
         return None if found is None else replace(found, reused=True)
