@@ -12,9 +12,8 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Sequence
-from concurrent.futures import as_completed
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -33,6 +32,7 @@ from .ontodoc import write_docs
 from .participants import ProfileValue, default_participants
 from .progress import Progress
 from .release import publish
+from .runs import Runs
 from .sources import CodeBookFile, Read, Skipped, Source, discover, read_file
 from .study import Study, default_study
 from .units import FileSummary, Outcome, Settings, Unit, literals, run
@@ -42,6 +42,7 @@ from .validate import Report, validate
 T = TypeVar("T")
 DATASET_TRIG = "dataset.trig"
 DATASET_NQ = "dataset.nq"
+RUNS_DIR = ".runs"
 DATASET_TTL = "dataset.ttl"
 MANIFEST = "build.json"
 STORE_DIR = "store"
@@ -169,21 +170,46 @@ def _map(
     fn: Callable[..., T], args: list[tuple[Any, ...]], jobs: int | None, label: str
 ) -> list[T]:
     """``fn`` over ``args`` in order, in worker processes when there are several of each."""
+    return list(_imap(fn, args, jobs, label))
+
+
+def _imap(
+    fn: Callable[..., T], args: list[tuple[Any, ...]], jobs: int | None, label: str
+) -> Iterator[T]:
+    """:func:`_map` yielding each result as soon as it and those before it are done, so the
+    caller can write it out and let it go instead of holding every result at once."""
     jobs = jobs or os.cpu_count() or 1
     with Progress(label, len(args)) as bar:
         if jobs < 2 or len(args) < 2:
-            out = []
             for a in args:
-                out.append(fn(*a))
+                yield fn(*a)
                 bar.step()
-            return out
+            return
         from concurrent.futures import ProcessPoolExecutor
 
         with ProcessPoolExecutor(min(jobs, len(args))) as pool:
-            futures = [pool.submit(fn, *a) for a in args]
-            for _ in as_completed(futures):
+            for done in pool.map(fn, *zip(*args, strict=True)):
+                yield done
                 bar.step()
-            return [f.result() for f in futures]
+
+
+def _outcomes(
+    units: list[Unit], keys: list[str], settings: Settings, cache: Cache, jobs: int | None
+) -> Iterator[Outcome]:
+    """Each unit's outcome in order: from the cache, or converted and validated (and then
+    kept in the cache when it conforms). Cached outcomes are loaded one at a time."""
+    todo = [i for i, k in enumerate(keys) if not cache.has_outcome(k)]
+    ran = _imap(_run_unit, [(units[i], settings) for i in todo], jobs, "validating")
+    fresh = set(todo)
+    for i, (unit, key) in enumerate(zip(units, keys, strict=True)):
+        found = None if i in fresh else cache.outcome(key)
+        if found is not None:
+            yield found
+            continue
+        done = next(ran) if i in fresh else run(unit, settings)
+        if done.report.conforms and not _open(done.findings):
+            cache.put_outcome(key, done)
+        yield done
 
 
 def default_cache(out: Path) -> Path:
@@ -229,51 +255,48 @@ def build(
     fingerprint = settings_fingerprint(settings, store_cache.code)
     units = _units(sources, participants)
     keys = [unit_key(u, fingerprint) for u in units]
-    outcomes: list[Outcome | None] = [store_cache.outcome(k) for k in keys]
-    todo = [i for i, o in enumerate(outcomes) if o is None]
-    ran = _map(_run_unit, [(units[i], settings) for i in todo], jobs, "validating")
-    for i, done in zip(todo, ran, strict=True):
-        outcomes[i] = done
-        if done.report.conforms and not _open(done.findings):
-            store_cache.put_outcome(keys[i], done)
-    results = [o for o in outcomes if o is not None]
-
-    curation = Curation.shipped() if settings.curated else Curation()
-    builder = Builder(iris, study, codebook, Context(), curation)
-    defined = [c for o in results for c in o.defined] + [c for b in books for c in b.codes]
-    shared = [
-        builder.study_graph(p for o in results for p in o.people),
-        builder.codebook_graph(
-            (w for o in results for w in o.written),
-            (q for o in results for q in o.questions),
-            defined,
-        ),
-    ]
-    findings = audit(literals(shared), policy) + [f for o in results for f in o.findings]
-    open_findings = _open(findings)
-    if open_findings:
-        raise PrivacyFailure(open_findings)
-    reports = [o.report for o in results]
-    # The codebook with every imported code book merged is not any interview's: checked here.
-    merged = [validate(shared[:1], shared[1], sparql=False)] if books else []
-    failed = [r for rep in reports + merged for r in rep.violations]
-    if failed:
-        raise ValidationFailure("\n".join(str(r) for r in failed), len(failed))
-
-    unanchored = [u for o in results for u in o.unanchored]
-    by_interview = {o.interview: o for o in results}
-    summaries = [by_interview[s.document.interview].summaries[s.path.name] for s in sources]
-    summaries += [_book_summary(b, codebook) for b in books]
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
-        lines = [line for g in shared for line in nquad_lines(g)]
-        lines += [line for o in results for line in o.lines]
+        # each interview's lines go to disk as it is done: a large study's lines never
+        # sit in memory together
+        runs = Runs(tmp / RUNS_DIR)
+        results: list[Outcome] = []
+        for done in _outcomes(units, keys, settings, store_cache, jobs):
+            runs.add(done.lines)
+            results.append(replace(done, lines=[]))
+
+        curation = Curation.shipped() if settings.curated else Curation()
+        builder = Builder(iris, study, codebook, Context(), curation)
+        defined = [c for o in results for c in o.defined] + [c for b in books for c in b.codes]
+        shared = [
+            builder.study_graph(p for o in results for p in o.people),
+            builder.codebook_graph(
+                (w for o in results for w in o.written),
+                (q for o in results for q in o.questions),
+                defined,
+            ),
+        ]
+        findings = audit(literals(shared), policy) + [f for o in results for f in o.findings]
+        open_findings = _open(findings)
+        if open_findings:
+            raise PrivacyFailure(open_findings)
+        reports = [o.report for o in results]
+        # The codebook with every imported code book merged is not any interview's: checked here.
+        merged = [validate(shared[:1], shared[1], sparql=False)] if books else []
+        failed = [r for rep in reports + merged for r in rep.violations]
+        if failed:
+            raise ValidationFailure("\n".join(str(r) for r in failed), len(failed))
+
+        unanchored = [u for o in results for u in o.unanchored]
+        by_interview = {o.interview: o for o in results}
+        summaries = [by_interview[s.document.interview].summaries[s.path.name] for s in sources]
+        summaries += [_book_summary(b, codebook) for b in books]
+        runs.add(line for g in shared for line in nquad_lines(g))
         prefixes = {p: str(ns) for g in shared for p, ns in g.namespaces() if p}
         for o in results:
             prefixes.update(o.prefixes)
-        triples = _write(lines, prefixes, tmp)
-        del lines
+        triples = _write(runs, prefixes, tmp)
         store = OxigraphStore(tmp / STORE_DIR)
         store.load_dataset(tmp / DATASET_NQ)
         try:
@@ -372,15 +395,27 @@ def _build_time() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
-def _write(lines: list[str], prefixes: dict[str, str], folder: Path) -> int:
-    """Write N-Quads (sorted), TriG and a Turtle merge of all graphs; return the triple count."""
+def _write(runs: Runs, prefixes: dict[str, str], folder: Path) -> int:
+    """Write N-Quads (sorted), TriG and a Turtle merge of all graphs; return the triple count.
+
+    Streams: the runs are merged into the N-Quads file, which is then read back quad by quad.
+    """
     import pyoxigraph as ox
 
-    lines.sort()
     nq = folder / DATASET_NQ
-    nq.write_text("".join(lines), encoding="utf-8")
-    quads = list(ox.parse(path=nq, format=ox.RdfFormat.N_QUADS))
+    count = runs.merge(nq)
+    quads = ox.parse(path=nq, format=ox.RdfFormat.N_QUADS)
     ox.serialize(quads, folder / DATASET_TRIG, ox.RdfFormat.TRIG, prefixes=prefixes)
-    triples = list(dict.fromkeys(q.triple for q in quads))
+    triples = _distinct(q.triple for q in ox.parse(path=nq, format=ox.RdfFormat.N_QUADS))
     ox.serialize(triples, folder / DATASET_TTL, ox.RdfFormat.TURTLE, prefixes=prefixes)
-    return len(lines)
+    return count
+
+
+def _distinct(triples: Iterable[T]) -> Iterator[T]:
+    """Each triple once, at its first place. The N-Quads are sorted and a line starts with its
+    triple, so the copies of a triple in several graphs come one after another."""
+    last: object = None
+    for t in triples:
+        if t != last:
+            yield t
+        last = t

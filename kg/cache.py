@@ -106,6 +106,10 @@ class Cache:
     def put_read(self, key: str, read: Read) -> None:
         self._store(f"read/{key}", read)
 
+    def has_outcome(self, key: str) -> bool:
+        """Whether an outcome is kept under ``key`` (without loading it)."""
+        return self.folder is not None and (self.folder / f"units/{key}.pickle").is_file()
+
     def outcome(self, key: str) -> Outcome | None:
         found = self._load(f"units/{key}", Outcome)
         return None if found is None else replace(found, reused=True)
