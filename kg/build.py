@@ -72,6 +72,9 @@ class BuildResult:
     """Interviews taken from the cache, neither converted nor validated again."""
     imported: int = 0
     """Codes the projects of codes only (no interview) brought to the codebook."""
+    seconds: dict[str, float] = field(default_factory=dict)
+    """CPU seconds of each step of the interviews converted in this build (not those reused),
+    summed over the worker processes: ``convert``, ``validate``, ``serialise``, ``audit``."""
 
     def table(self) -> str:
         """The per-file table printed by ``qikg build``."""
@@ -342,8 +345,22 @@ def build(
         raise
     reused = sum(o.reused for o in results)
     imported = len({c.name for b in books for c in b.codes})
+    seconds: dict[str, float] = {}
+    for o in results:
+        for step, spent in [] if o.reused else o.seconds.items():
+            seconds[step] = seconds.get(step, 0.0) + spent
     return BuildResult(
-        out, triples, summaries, reports, unanchored, skipped, errors, findings, reused, imported
+        out,
+        triples,
+        summaries,
+        reports,
+        unanchored,
+        skipped,
+        errors,
+        findings,
+        reused,
+        imported,
+        seconds,
     )
 
 

@@ -10,6 +10,7 @@ outcome; facts that cross interviews are checked afterwards on the store (``cros
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -83,11 +84,15 @@ class Outcome:
     defined: list[CodeDefinition] = field(default_factory=list)
     """The codes of the code books the interview's project files define."""
     reused: bool = False
+    seconds: dict[str, float] = field(default_factory=dict)
+    """CPU seconds of each step of the unit's work (``convert``, ``validate``, ``audit``,
+    ``serialise``) in the process that ran it."""
 
 
 def run(unit: Unit, settings: Settings) -> Outcome:
     """Convert, audit and validate one interview (a pure function of its arguments)."""
     iris = settings.iris
+    clock = _Clock()
     docs, context, notes = prepare(list(unit.sources), iris, settings.policy, unit.participants)
     curation = Curation.shipped() if settings.curated else Curation()
     builder = Builder(iris, settings.study, settings.codebook, context, curation)
@@ -97,7 +102,10 @@ def run(unit: Unit, settings: Settings) -> Outcome:
     questions = [q for d in docs for p in d.paragraphs for q in p.question_ids]
     people = [d.person for d in docs if d.person and d.kind is not DocumentKind.TRANSCRIPT]
     defined = list({c.name: c for d in docs for c in d.codebook}.values())
-    report = validate(graphs, builder.codebook_graph(written, questions, defined), sparql=False)
+    codebook = builder.codebook_graph(written, questions, defined)
+    clock.lap("convert")
+    report = validate(graphs, codebook, sparql=False)
+    clock.lap("validate")
     unanchored = [
         f"{d.source}: turn {t}, paragraph {p}, span {k}"
         for d in docs
@@ -109,6 +117,9 @@ def run(unit: Unit, settings: Settings) -> Outcome:
     for g in graphs:
         lines.extend(nquad_lines(g))
         prefixes.update((p, str(ns)) for p, ns in g.namespaces() if p)
+    clock.lap("serialise")
+    findings = audit(literals(graphs), settings.policy)
+    clock.lap("audit")
     summaries = {
         s.path.name: _summary(s, iris, context, report, notes.get(s.path, "")) for s in unit.sources
     }
@@ -118,13 +129,14 @@ def run(unit: Unit, settings: Settings) -> Outcome:
         graphs=len(graphs),
         prefixes=prefixes,
         report=report,
-        findings=audit(literals(graphs), settings.policy),
+        findings=findings,
         summaries=summaries,
         unanchored=unanchored,
         written=written,
         questions=questions,
         people=people,
         defined=defined,
+        seconds=clock.seconds,
     )
 
 
@@ -177,6 +189,19 @@ def nquad_lines(g: Graph) -> list[str]:
 def literals(graphs: list[Graph]) -> list[tuple[str, str]]:
     """Every literal of the graphs with its location ``subject predicate``, for the audit."""
     return [(f"{s} {p}", str(o)) for g in graphs for s, p, o in g if isinstance(o, Literal)]
+
+
+class _Clock:
+    """CPU time of the steps of a unit, one lap per step."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._last = time.process_time()
+
+    def lap(self, step: str) -> None:
+        now = time.process_time()
+        self.seconds[step] = self.seconds.get(step, 0.0) + now - self._last
+        self._last = now
 
 
 def _coded(s: Source) -> bool:
