@@ -206,9 +206,13 @@ class Policy:
 def audit(texts: Iterable[tuple[str, str]], policy: Policy) -> list[Finding]:
     """Every finding in the (location, text) pairs, in input order then text order."""
     findings: list[Finding] = []
+    detected: dict[str, list[tuple[str, int, int]]] = {}
     for location, text in texts:
         redacted: list[tuple[int, int]] | None = None
-        for kind, start, end in _detect(text, policy):
+        # a paragraph's text recurs in each coder's document: detect once per distinct text
+        if (found_in := detected.get(text)) is None:
+            found_in = detected[text] = _detect(text, policy)
+        for kind, start, end in found_in:
             found = text[start:end]
             if redacted is None:
                 redacted = [(s, e) for s, e, _ in _redactions(text, policy)]

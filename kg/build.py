@@ -13,6 +13,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +21,7 @@ from typing import Any, TypeVar
 
 from qikg import __version__
 from qikg.errors import ParseError, PrivacyFailure, UnsupportedInput, ValidationFailure
+from qikg.ontology import ontology_graph
 
 from .audit import Finding, Policy, audit, default_policy
 from .cache import Cache, code_fingerprint, digest, settings_fingerprint, unit_key
@@ -37,7 +39,7 @@ from .sources import CodeBookFile, Read, Skipped, Source, discover, read_file
 from .study import Study, default_study
 from .units import FileSummary, Outcome, Settings, Unit, literals, run
 from .units import nquad_lines as nquad_lines
-from .validate import Report, validate
+from .validate import Report, core_shapes, validate
 
 T = TypeVar("T")
 DATASET_TRIG = "dataset.trig"
@@ -128,7 +130,10 @@ def read_sources(
     outcomes: list[Read | ParseError | None] = [
         cache.read(k, p) for (p, _), k in zip(found, keys, strict=True)
     ]
-    todo = [i for i, o in enumerate(outcomes) if o is None]
+    # the largest files first, so that no worker is left with a long one at the end
+    todo = sorted(
+        (i for i, o in enumerate(outcomes) if o is None), key=lambda i: -found[i][0].stat().st_size
+    )
     read = _map(_read_one, [(found[i][0], study) for i in todo], jobs, "reading")
     for i, outcome in zip(todo, read, strict=True):
         outcomes[i] = outcome
@@ -202,6 +207,8 @@ def _outcomes(
     """Each unit's outcome in order: from the cache, or converted and validated (and then
     kept in the cache when it conforms). Cached outcomes are loaded one at a time."""
     todo = [i for i, k in enumerate(keys) if not cache.has_outcome(k)]
+    if todo:  # parsed once here rather than once in each worker process
+        ontology_graph(), core_shapes()
     ran = _imap(_run_unit, [(units[i], settings) for i in todo], jobs, "validating")
     fresh = set(todo)
     for i, (unit, key) in enumerate(zip(units, keys, strict=True)):
@@ -299,16 +306,19 @@ def build(
         prefixes = {p: str(ns) for g in shared for p, ns in g.namespaces() if p}
         for o in results:
             prefixes.update(o.prefixes)
-        triples = _write(runs, prefixes, tmp)
-        store = OxigraphStore(tmp / STORE_DIR)
-        store.load_dataset(tmp / DATASET_NQ)
-        try:
-            crossed = crosscheck(store)
-            if crossed.violations:
-                raise ValidationFailure(crossed.text(), len(crossed.violations))
+        triples = runs.merge(tmp / DATASET_NQ)
+        # the store is loaded and checked in another process while this one writes the files
+        with _executor(jobs) as aside:
+            checking = aside.submit(_load_and_check, tmp)
+            _write(prefixes, tmp)
             dumps = write_dumps(
                 tmp / DUMPS_DIR, tmp / DATASET_NQ, tmp / DATASET_TTL, tmp / DATASET_TRIG, study.id
             )
+            crossed = checking.result()
+        if crossed.violations:
+            raise ValidationFailure(crossed.text(), len(crossed.violations))
+        store = OxigraphStore(tmp / STORE_DIR)
+        try:
             description = describe(store, iris, dumps, issued=_build_time())
         finally:
             store.close()
@@ -412,20 +422,54 @@ def _build_time() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
-def _write(runs: Runs, prefixes: dict[str, str], folder: Path) -> int:
-    """Write N-Quads (sorted), TriG and a Turtle merge of all graphs; return the triple count.
-
-    Streams: the runs are merged into the N-Quads file, which is then read back quad by quad.
-    """
+def _write(prefixes: dict[str, str], folder: Path) -> None:
+    """Write the TriG of the (sorted) N-Quads in ``folder`` and a Turtle merge of all graphs,
+    reading the N-Quads quad by quad."""
     import pyoxigraph as ox
 
     nq = folder / DATASET_NQ
-    count = runs.merge(nq)
     quads = ox.parse(path=nq, format=ox.RdfFormat.N_QUADS)
     ox.serialize(quads, folder / DATASET_TRIG, ox.RdfFormat.TRIG, prefixes=prefixes)
     triples = _distinct(q.triple for q in ox.parse(path=nq, format=ox.RdfFormat.N_QUADS))
     ox.serialize(triples, folder / DATASET_TTL, ox.RdfFormat.TURTLE, prefixes=prefixes)
-    return count
+
+
+def _load_and_check(folder: Path) -> Report:
+    """Bulk-load the N-Quads in ``folder`` into its store and run the checks across interviews."""
+    from .store import OxigraphStore
+
+    store = OxigraphStore(folder / STORE_DIR)
+    try:
+        store.load_dataset(folder / DATASET_NQ)
+        return crosscheck(store)
+    finally:
+        store.close()
+
+
+class _Inline(Executor):
+    """An executor that runs each call at once in this process (a build with one job)."""
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+        future: Future[T] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except Exception as exc:
+            future.set_exception(exc)
+        return future
+
+
+def _executor(jobs: int | None) -> Executor:
+    """One worker process beside this one, or this process alone when ``jobs`` is 1.
+
+    The worker is spawned, not forked: a process that has opened a store before has the
+    store engine's background threads, and a child forked from it can hang on their locks.
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    if (jobs or os.cpu_count() or 1) < 2:
+        return _Inline()
+    return ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
 
 
 def _distinct(triples: Iterable[T]) -> Iterator[T]:

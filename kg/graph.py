@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 
 from rdflib import RDF, RDFS, XSD, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, PROV, SKOS
+from rdflib.store import Store
 
 from qikg import __version__
 
@@ -139,6 +140,15 @@ class Builder:
     context: Context = field(default_factory=Context)
     curation: Curation = field(default_factory=Curation.shipped)
 
+    store: Store | None = None
+    """Where the graphs are made: by default each in a store of its own; given one
+    context-aware store, every graph is a context of it (their union is then the store's)."""
+
+    def _graph(self, identifier: URIRef) -> Graph:
+        g = Graph(identifier=identifier) if self.store is None else Graph(self.store, identifier)
+        bind_prefixes(g)
+        return g
+
     def language(self, doc: Document) -> str:
         listed = self.study.interviews.get(doc.interview, {}).get("language")
         return listed or doc.language
@@ -146,8 +156,7 @@ class Builder:
     # ---------------------------------------------------------------- documents
     def document_graph(self, doc: Document) -> Graph:
         """The triples of one source document: its metadata, turns, paragraphs, excerpts."""
-        g = Graph(identifier=self.iris.document_graph(doc))
-        bind_prefixes(g)
+        g = self._graph(self.iris.document_graph(doc))
         d = self.iris.document(doc)
         lang = self.language(doc)
         kind = doc.kind or DocumentKind.CODING
@@ -318,8 +327,7 @@ class Builder:
     def interview_graph(self, number: int, docs: Iterable[Document]) -> Graph:
         """An interview's own facts: the study it belongs to, its guide, who took part."""
         docs = list(docs)
-        g = Graph(identifier=self.iris.interview_graph(number))
-        bind_prefixes(g)
+        g = self._graph(self.iris.interview_graph(number))
         node = self.iris.interview(number)
         info = self.study.interview(number)
         lang = self.study.interviews.get(number, {}).get("language") or (
@@ -378,8 +386,7 @@ class Builder:
         as ``skos:broader`` (instead of a family guessed from its name) and its description as
         ``skos:definition``; a curated code keeps what the curated codebook says.
         """
-        g = Graph(identifier=self.iris.codebook_graph())
-        bind_prefixes(g)
+        g = self._graph(self.iris.codebook_graph())
         scheme = self.iris.codebook()
         g.add((scheme, RDF.type, QIKG.Codebook))
         g.add((scheme, SKOS.prefLabel, Literal(f"Codebook of study {self.study.id}", lang="en")))
@@ -532,8 +539,7 @@ class Builder:
 
     def study_graph(self, people: Iterable[str]) -> Graph:
         """The study, its guides and its researchers."""
-        g = Graph(identifier=self.iris.study_graph())
-        bind_prefixes(g)
+        g = self._graph(self.iris.study_graph())
         s = self.iris.study_iri()
         st = self.study
         g.add((s, RDF.type, QIKG.Study))

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
+from rdflib.plugins.stores.memory import Memory
 
 from .audit import Finding, Policy, audit
 from .codebook import Codebook
@@ -95,7 +96,8 @@ def run(unit: Unit, settings: Settings) -> Outcome:
     clock = _Clock()
     docs, context, notes = prepare(list(unit.sources), iris, settings.policy, unit.participants)
     curation = Curation.shipped() if settings.curated else Curation()
-    builder = Builder(iris, settings.study, settings.codebook, context, curation)
+    # one store for the interview's graphs: SHACL validates their union without a copy
+    builder = Builder(iris, settings.study, settings.codebook, context, curation, Memory())
     graphs = [builder.interview_graph(unit.interview, docs)]
     graphs += [builder.document_graph(d) for d in docs]
     written = [c for d in docs for p in d.paragraphs for c in p.codes]

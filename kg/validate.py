@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import cache
 
 import pyshacl
-from rdflib import RDF, Graph, Literal, Namespace, URIRef
+from rdflib import RDF, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.term import Node
 
 from qikg.ontology import ontology_graph, shapes_graph
@@ -20,6 +20,8 @@ from qikg.ontology import ontology_graph, shapes_graph
 from .iris import QIKG
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
+ONTOLOGY_CONTEXT = URIRef("urn:qikg:validation:ontology")
+"""The context the ontology is put in while a store's union is validated."""
 
 
 @dataclass(frozen=True)
@@ -85,17 +87,41 @@ def validate(graphs: Iterable[Graph], codebook: Graph, *, sparql: bool = True) -
     """Validate the union of ``graphs`` with the codebook against the shapes and ontology.
 
     With ``sparql=False`` the SPARQL-based shapes are left out: the build runs them once on
-    the assembled store (:func:`sparql_shapes`) instead of once per interview.
+    the assembled store (:func:`sparql_shapes`) instead of once per interview. Graphs that are
+    the only contexts of one store (:class:`~qikg.kg.graph.Builder` given a ``store``) are
+    validated in place, as that store's union; others are copied into one graph first.
     """
+    parts = [*graphs, codebook]
+    shacl = shapes_graph() if sparql else core_shapes()
+    store = parts[0].store
+    own = {g.identifier for g in parts}
+    if all(g.store is store for g in parts) and store.context_aware:
+        if {c.identifier for c in store.contexts()} <= own:
+            return _validate_union(Dataset(store, default_union=True), shacl)
     data = Graph()
-    for g in (*graphs, codebook, ontology_graph()):
+    for g in (*parts, ontology_graph()):
         for triple in g:
             data.add(triple)
+    return _run(data, shacl)
+
+
+def _validate_union(data: Dataset, shacl: Graph) -> Report:
+    """Validate a store's union with the ontology added for the run, as a context of its own."""
+    ontology = data.graph(ONTOLOGY_CONTEXT)
+    for triple in ontology_graph():
+        ontology.add(triple)
+    try:
+        return _run(data, shacl)
+    finally:
+        data.remove_graph(ontology)
+
+
+def _run(data: Graph, shacl: Graph) -> Report:
     _, results, _ = pyshacl.validate(
         data,
-        shacl_graph=shapes_graph() if sparql else core_shapes(),
+        shacl_graph=shacl,
         inference="none",
-        advanced=False,  # no shape uses SHACL-AF (rules, custom targets, functions)
+        advanced=False,
         allow_warnings=True,
         inplace=True,
     )
