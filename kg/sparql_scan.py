@@ -92,6 +92,9 @@ class QueryScan:
     from_named_graphs: tuple[str, ...] = ()
     unresolved_from: tuple[str, ...] = field(default=())
     depth: int = 0
+    tokens: tuple[tuple[str, str], ...] = field(default=(), compare=False, repr=False)
+    """The significant tokens as ``(kind, text)`` (see :func:`token_matches`), for further
+    readers of the same text."""
 
     @property
     def has_dataset_clause(self) -> bool:
@@ -138,7 +141,7 @@ def scan_query(sparql: str, *, base: str | None = None) -> QueryScan:
 
     ``base`` resolves relative ``FROM`` IRIs until the query's own ``BASE`` replaces it.
     """
-    tokens = list(_tokens(sparql))
+    tokens = tuple(_tokens(sparql))
     prefixes: dict[str, str] = {}
     form: str | None = None
     is_update = False
@@ -217,6 +220,7 @@ def scan_query(sparql: str, *, base: str | None = None) -> QueryScan:
         from_named_graphs=tuple(from_named),
         unresolved_from=tuple(unresolved),
         depth=depth,
+        tokens=tokens,
     )
 
 

@@ -12,7 +12,9 @@ N-Triples, JSON-LD or RDF/XML. The Accept header is read with its q-values; a ``
 Limits and refusals:
 
 * a query runs at most ``QUERY_TIMEOUT_S`` seconds, then is stopped and answered with 503
-  (``Retry-After``); 503 also when every query worker stayed busy that long.
+  (``Retry-After``); 503 also when every query worker stayed busy that long. A query whose
+  cost is proved small before it runs (:mod:`qikg.server.fast_path`, within
+  ``FAST_PATH_MAX_MATCHES``) runs in the request thread instead of a worker.
 * at most ``MAX_RESULT_ROWS`` rows (SELECT) or triples (CONSTRUCT, DESCRIBE) are sent; every
   such answer carries ``X-Qikg-Row-Limit: <limit>``. A longer answer is cut, never silently: it
   then also carries ``X-Qikg-Truncated: true``. Page with ``ORDER BY`` and ``LIMIT``/``OFFSET``
@@ -39,7 +41,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
-from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask import Blueprint, Response, current_app, render_template, request
 
 from qikg.errors import StoreError
 from qikg.kg.sparql_scan import RefusedQuery, scan_query, service_refusal
@@ -58,9 +60,10 @@ from .conneg import (
     offered_list,
 )
 from .description import serialize_description, service_description
-from .execute import Datasets, QueryTimeout, UnacceptableAnswer, WorkersBusy
+from .execute import Datasets, QueryTimeout, UnacceptableAnswer, WorkersBusy, execute
+from .fast_path import fast_bound
 from .memo import memo_for
-from .operations import count_refusal
+from .operations import count_query_path, count_refusal
 from .querypage import DEFAULT_QUERY, editor_bundled, editor_config
 from .state import state_of
 
@@ -118,11 +121,19 @@ def _protocol_error(err: ProtocolError) -> Response:
 
 @bp.after_request
 def _cors(response: Response) -> Response:
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
-    vary = response.headers.get("Vary")
-    if vary is None:  # the common case, without parsing the header into a set
-        response.headers["Vary"] = "Accept"
+    headers = response.headers
+    present = {name.lower() for name, _ in headers.items()}
+    # ``add`` where the header is absent (the common case): setting searches the list each time
+    for name, value in (
+        ("Access-Control-Allow-Origin", "*"),
+        ("Access-Control-Expose-Headers", EXPOSED_HEADERS),
+    ):
+        if name.lower() in present:
+            headers[name] = value
+        else:
+            headers.add(name, value)
+    if "vary" not in present:
+        headers.add("Vary", "Accept")
     else:
         response.vary.add("Accept")
     return response
@@ -341,10 +352,28 @@ def _answer(query: str, params: list[tuple[str, str]], format_values: tuple[str,
         raise _not_acceptable(_KIND_WORDS[form_kind], OFFERS[form_kind], format_values)
 
     row_limit = int(config["MAX_RESULT_ROWS"])
+    most_rows = fast_bound(
+        state.store,
+        scan,
+        dataset_given=datasets.given,
+        limit=int(config["FAST_PATH_MAX_MATCHES"]),
+    )
+    count_query_path("runner" if most_rows is None else "fast")
     try:
-        answer = state.runner.run(
-            query, datasets, media_types=chosen, row_limit=row_limit, base_iri=base_iri
-        )
+        if most_rows is None:
+            answer = state.runner.run(
+                query, datasets, media_types=chosen, row_limit=row_limit, base_iri=base_iri
+            )
+        else:  # its cost is bounded: no worker, and no time limit needed
+            answer = execute(
+                state.store,
+                query,
+                datasets,
+                media_types=chosen,
+                row_limit=row_limit,
+                base_iri=base_iri,
+                most_rows=most_rows,
+            )
     except QuerySyntaxError as err:
         raise ProtocolError(400, f"{err}\nCorrect the query and send it again.") from err
     except RefusedQuery as err:
@@ -433,7 +462,7 @@ def endpoint_url() -> str:
     public = current_app.config.get("PUBLIC_URL")
     if public:
         return str(public).rstrip("/") + "/sparql"
-    return url_for("sparql.endpoint", _external=True)
+    return request.root_url + "sparql"  # what url_for gives, without building the route's URL
 
 
 def _service_description(format_values: tuple[str, ...]) -> Response:
