@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from urllib.parse import urlencode
 
 import pytest
@@ -17,13 +16,13 @@ from flask import Flask
 
 from qikg.errors import ConfigError
 from qikg.kg.sparql_scan import scan_query
-from qikg.kg.store import OxigraphStore, ReadOnlyOpener
-from qikg.server import close_app, create_app
+from qikg.kg.store import OxigraphStore
+from qikg.server import create_app
 from qikg.server.fast_path import RDF_TYPE, Pattern, basic_patterns, match_bound
-from qikg.server.workers import WorkerPool
 
+from . import test_operations
 from .test_operations import samples, value
-from .test_timeouts import LIMIT_S, LOOKUP, SLOW, build_store
+from .test_timeouts import LOOKUP, SLOW
 
 EX = "http://ex/"
 HUB = f"<{EX}hub>"
@@ -194,31 +193,25 @@ def test_the_setting_is_checked(store: OxigraphStore) -> None:
             create_app(store, {"QUERY_WORKERS": 0, "FAST_PATH_MAX_MATCHES": bad})
 
 
-@pytest.fixture(scope="module")
-def one_worker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    """An app with one query worker stopped after ``LIMIT_S``, no spare."""
-    path = build_store(tmp_path_factory.mktemp("fast-pool") / "a")
-    pool = WorkerPool(ReadOnlyOpener(path), workers=1, timeout_s=LIMIT_S, spare=False)
-    app = create_app(OxigraphStore.open_read_only(path), runner=pool)
-    yield app
-    close_app(app)
+pool_app = test_operations.pool_app
+"""An app with one query worker stopped after ``LIMIT_S``, no spare."""
 
 
-def test_the_fast_path_answers_while_the_worker_is_busy(one_worker: Flask) -> None:
+def test_the_fast_path_answers_while_the_worker_is_busy(pool_app: Flask) -> None:
     statuses: list[int] = []
     started = threading.Event()
 
     def slow() -> None:
         started.set()
-        statuses.append(_get(one_worker, SLOW)[0])
+        statuses.append(_get(pool_app, SLOW)[0])
 
     thread = threading.Thread(target=slow)
     thread.start()
     started.wait()
     time.sleep(0.1)  # the slow query reaches the worker
     # the lookup does not wait for the worker, which is busy until the slow query is stopped
-    status, body, _ = _get(one_worker, LOOKUP)
+    status, body, _ = _get(pool_app, LOOKUP)
     thread.join()
     assert status == 200 and b"t1 alpha" in body
     assert statuses == [503]  # the time limit still holds on the worker path
-    assert _paths(one_worker) == (1, 1)
+    assert _paths(pool_app) == (1, 1)
