@@ -30,10 +30,12 @@ from qikg.kg.sparql_scan import QueryScan
 __all__ = [
     "DEFAULT_MAX_MATCHES",
     "CountsMatches",
+    "MatchCounts",
     "Pattern",
     "basic_patterns",
     "fast_bound",
     "match_bound",
+    "match_counts",
 ]
 
 DEFAULT_MAX_MATCHES = 10_000
@@ -257,19 +259,54 @@ def match_bound(store: CountsMatches, patterns: Sequence[Pattern], limit: int) -
     return product
 
 
-def fast_bound(store: object, scan: QueryScan, *, dataset_given: bool, limit: int) -> int | None:
-    """The bound on work and rows of a query that may run in the request thread, or ``None``
-    when it must go to the query runner: the fast path is off (``limit`` 0), the request names a
-    dataset, the store cannot count matches, or the query is not of the accepted shape or
-    passes ``limit``."""
-    if limit <= 0 or dataset_given or scan.form not in ("SELECT", "ASK"):
-        return None
+MAX_REMEMBERED = 10_000
+"""The most pattern counts a :class:`MatchCounts` keeps (a few MB at most)."""
+
+
+class MatchCounts:
+    """A store's pattern counts, remembered: the store does not change while it is served (the
+    server's per-store memo holds this and is dropped with the store), so a pattern counted
+    again costs a dictionary look-up instead of an index scan. Forgets all when full."""
+
+    def __init__(self, store: CountsMatches) -> None:
+        self._store = store
+        self._counts: dict[tuple[str, str | None, str | None, int], int] = {}
+
+    def count_matches(
+        self, subject: str, predicate: str | None, obj: str | None, at_most: int
+    ) -> int:
+        """:meth:`CountsMatches.count_matches` of the store, each pattern counted once."""
+        key = (subject, predicate, obj, at_most)
+        count = self._counts.get(key)
+        if count is None:
+            count = self._store.count_matches(subject, predicate, obj, at_most)
+            if len(self._counts) >= MAX_REMEMBERED:
+                self._counts.clear()
+            self._counts[key] = count
+        return count
+
+
+def match_counts(store: object) -> MatchCounts | None:
+    """Remembered counts of ``store``, or ``None`` if it cannot count matches (a remote store:
+    the fast path is then off)."""
     if not hasattr(store, "count_matches"):  # cheaper than isinstance of a protocol
+        return None
+    return MatchCounts(cast(CountsMatches, store))
+
+
+def fast_bound(
+    counts: CountsMatches | None, scan: QueryScan, *, dataset_given: bool, limit: int
+) -> int | None:
+    """The bound on work and rows of a query that may run in the request thread, or ``None``
+    when it must go to the query runner: the fast path is off (``limit`` 0, or no ``counts``),
+    the request names a dataset, or the query is not of the accepted shape or passes
+    ``limit``."""
+    if counts is None or limit <= 0 or dataset_given or scan.form not in ("SELECT", "ASK"):
         return None
     patterns = basic_patterns(scan.tokens)
     if patterns is None:
         return None
     try:
-        return match_bound(cast(CountsMatches, store), patterns, limit)
+        return match_bound(counts, patterns, limit)
     except (ValueError, StoreError):  # an IRI the store does not take: leave it to the engine
         return None

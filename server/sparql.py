@@ -41,7 +41,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask.blueprints import BlueprintSetupState
 
 from qikg.errors import StoreError
 from qikg.kg.sparql_scan import RefusedQuery, scan_query, service_refusal
@@ -61,13 +62,21 @@ from .conneg import (
 )
 from .description import serialize_description, service_description
 from .execute import Datasets, QueryTimeout, UnacceptableAnswer, WorkersBusy, execute
-from .fast_path import fast_bound
+from .fast_path import fast_bound, match_counts
 from .memo import memo_for
 from .operations import count_query_path, count_refusal
 from .querypage import DEFAULT_QUERY, editor_bundled, editor_config
 from .state import state_of
 
 bp = Blueprint("sparql", __name__)
+_URLS_KEY = "qikg.sparql.endpoint_urls"
+_MAX_URLS = 64
+
+
+@bp.record_once
+def _memo(setup: BlueprintSetupState) -> None:
+    setup.app.extensions[_URLS_KEY] = {}
+
 
 ALLOWED_METHODS = "GET, HEAD, POST, OPTIONS"
 QUERY_CONTENT_TYPES = ("application/x-www-form-urlencoded", "application/sparql-query")
@@ -353,7 +362,7 @@ def _answer(query: str, params: list[tuple[str, str]], format_values: tuple[str,
 
     row_limit = int(config["MAX_RESULT_ROWS"])
     most_rows = fast_bound(
-        state.store,
+        memo_for(state, state.store).get("fast-path-counts", match_counts),
         scan,
         dataset_given=datasets.given,
         limit=int(config["FAST_PATH_MAX_MATCHES"]),
@@ -458,11 +467,21 @@ def _preflight() -> Response:
 
 
 def endpoint_url() -> str:
-    """The public URL of ``/sparql``: from ``PUBLIC_URL`` if set, else from the request."""
+    """The public URL of ``/sparql``: from ``PUBLIC_URL`` if set, else from the request (built
+    once per scheme, host and script root, as building a URL costs more than the lookup)."""
     public = current_app.config.get("PUBLIC_URL")
     if public:
         return str(public).rstrip("/") + "/sparql"
-    return request.root_url + "sparql"  # what url_for gives, without building the route's URL
+    environ = request.environ
+    key = (environ.get("wsgi.url_scheme"), environ.get("HTTP_HOST"), environ.get("SCRIPT_NAME"))
+    urls: dict[tuple[object, ...], str] = current_app.extensions[_URLS_KEY]
+    url = urls.get(key)
+    if url is None:
+        url = url_for("sparql.endpoint", _external=True)
+        if len(urls) >= _MAX_URLS:  # the Host header is the client's: keep the memo small
+            urls.clear()
+        urls[key] = url
+    return url
 
 
 def _service_description(format_values: tuple[str, ...]) -> Response:

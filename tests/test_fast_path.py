@@ -18,7 +18,7 @@ from qikg.errors import ConfigError
 from qikg.kg.sparql_scan import scan_query
 from qikg.kg.store import OxigraphStore
 from qikg.server import create_app
-from qikg.server.fast_path import RDF_TYPE, Pattern, basic_patterns, match_bound
+from qikg.server.fast_path import RDF_TYPE, MatchCounts, Pattern, basic_patterns, match_bound
 
 from . import test_operations
 from .test_operations import samples, value
@@ -215,3 +215,18 @@ def test_the_fast_path_answers_while_the_worker_is_busy(pool_app: Flask) -> None
     assert status == 200 and b"t1 alpha" in body
     assert statuses == [503]  # the time limit still holds on the worker path
     assert _paths(pool_app) == (1, 1)
+
+
+def test_counts_are_remembered_with_their_limit(store: OxigraphStore) -> None:
+    calls: list[tuple[str, str | None, str | None, int]] = []
+
+    class Counting:
+        def count_matches(self, s: str, p: str | None, o: str | None, at_most: int) -> int:
+            calls.append((s, p, o, at_most))
+            return store.count_matches(s, p, o, at_most)
+
+    counts = MatchCounts(Counting())
+    assert counts.count_matches(f"{EX}hub", f"{EX}p", None, 10_001) == LINKS
+    assert counts.count_matches(f"{EX}hub", f"{EX}p", None, 10_001) == LINKS
+    assert counts.count_matches(f"{EX}hub", f"{EX}p", None, 10) == 10  # counting stops there
+    assert len(calls) == 2
