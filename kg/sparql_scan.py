@@ -92,6 +92,9 @@ class QueryScan:
     from_named_graphs: tuple[str, ...] = ()
     unresolved_from: tuple[str, ...] = field(default=())
     depth: int = 0
+    tokens: tuple[tuple[str, str], ...] = field(default=(), compare=False, repr=False)
+    """The significant tokens as ``(kind, text)`` (see :func:`token_matches`), for further
+    readers of the same text."""
 
     @property
     def has_dataset_clause(self) -> bool:
@@ -109,11 +112,24 @@ def token_matches(sparql: str) -> Iterator[re.Match[str]]:
             yield match
 
 
-def _tokens(sparql: str) -> Iterator[tuple[str, str]]:
-    """Significant tokens of a query as ``(kind, text)``."""
-    for match in token_matches(sparql):
-        assert match.lastgroup is not None
-        yield match.lastgroup, match.group()
+def _tokens_and_depth(sparql: str) -> tuple[tuple[tuple[str, str], ...], int]:
+    """The significant tokens as ``(kind, text)`` and the deepest nesting of brackets, in one
+    pass."""
+    tokens: list[tuple[str, str]] = []
+    depth = level = 0
+    for match in _TOKEN.finditer(sparql):
+        kind = match.lastgroup
+        if kind == "ws" or kind == "comment" or kind is None:
+            continue
+        text = match.group()
+        if kind == "other":
+            if text in "{([":
+                level += 1
+                depth = max(depth, level)
+            elif text in "})]":
+                level -= 1
+        tokens.append((kind, text))
+    return tuple(tokens), depth
 
 
 def _may_be_service(kind: str, text: str) -> bool:
@@ -138,7 +154,7 @@ def scan_query(sparql: str, *, base: str | None = None) -> QueryScan:
 
     ``base`` resolves relative ``FROM`` IRIs until the query's own ``BASE`` replaces it.
     """
-    tokens = list(_tokens(sparql))
+    tokens, depth = _tokens_and_depth(sparql)
     prefixes: dict[str, str] = {}
     form: str | None = None
     is_update = False
@@ -160,14 +176,6 @@ def scan_query(sparql: str, *, base: str | None = None) -> QueryScan:
             local = re.sub(r"\\(.)", r"\1", local.rstrip("."))
             return prefixes[prefix] + local
         return None
-
-    depth = level = 0
-    for kind, text in tokens:
-        if kind == "other" and text in "{([":
-            level += 1
-            depth = max(depth, level)
-        elif kind == "other" and text in "})]":
-            level -= 1
 
     i = 0
     in_prologue = True
@@ -217,6 +225,7 @@ def scan_query(sparql: str, *, base: str | None = None) -> QueryScan:
         from_named_graphs=tuple(from_named),
         unresolved_from=tuple(unresolved),
         depth=depth,
+        tokens=tokens,
     )
 
 

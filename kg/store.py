@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import enum
 import io
+import itertools
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
@@ -313,6 +314,19 @@ class OxigraphStore:
         except (OSError, ValueError, RuntimeError) as err:
             raise StoreError(f"the query failed: {err}") from err
         return _wrap(value)
+
+    def count_matches(
+        self, subject: str, predicate: str | None, obj: str | None, at_most: int
+    ) -> int:
+        """How many quads (in any graph) match a pattern of IRIs, ``None`` matching any term;
+        counting stops at ``at_most``. Raises ``ValueError`` for an invalid IRI."""
+        quads = self._native().quads_for_pattern(
+            ox.NamedNode(subject),
+            None if predicate is None else ox.NamedNode(predicate),
+            None if obj is None else ox.NamedNode(obj),
+            None,
+        )
+        return sum(1 for _ in itertools.islice(quads, at_most))
 
     def serialize_result(self, result: QueryResult, media_type: str) -> bytes:
         """Write a result in ``media_type`` with pyoxigraph's own serialisers."""

@@ -11,6 +11,10 @@ The app only reads its store. Configuration keys (defaults in :data:`DEFAULT_CON
                       (on disk), else queries run in the web server's own threads; ``0``: always
                       in-process, **with no time limit** (stores in memory, tests); ``n``: exactly
                       n workers (a ``ConfigError`` for a store in memory)
+``FAST_PATH_MAX_MATCHES`` a SELECT or ASK made of constant-subject triple patterns whose match
+                      counts multiply to at most this runs in the request thread, without a
+                      worker (:mod:`qikg.server.fast_path`; 10,000; ``0`` sends every query to
+                      the workers)
 ``MAX_QUERY_BYTES``   the longest query accepted, in UTF-8 bytes (100,000; longer gets 413)
 ``MAX_CONTENT_LENGTH`` the largest request body, in bytes (``None``: 3 x ``MAX_QUERY_BYTES`` +
                       4,096, room for a percent-encoded query; larger gets 413)
@@ -35,6 +39,7 @@ from qikg.kg.store import Store
 
 from . import api, figures, linkeddata, operations, pages, security, sparql
 from .execute import InProcessRunner, QueryRunner
+from .fast_path import DEFAULT_MAX_MATCHES
 from .state import EXTENSION_KEY, ServerState, state_of
 from .workers import WorkerPool
 
@@ -51,6 +56,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "PUBLIC_URL": None,
     "QUERY_TIMEOUT_S": 30,
     "QUERY_WORKERS": None,
+    "FAST_PATH_MAX_MATCHES": DEFAULT_MAX_MATCHES,
     "MAX_QUERY_BYTES": 100_000,
     "MAX_CONTENT_LENGTH": None,
     "MAX_RESULT_ROWS": 10_000,
@@ -134,6 +140,11 @@ def _check_config(config: Mapping[str, Any]) -> None:
         isinstance(workers, bool) or not isinstance(workers, int) or workers < 0
     ):
         raise ConfigError(f"QUERY_WORKERS must be None, 0 or a positive number, not {workers!r}")
+    fast = config["FAST_PATH_MAX_MATCHES"]
+    if isinstance(fast, bool) or not isinstance(fast, int) or fast < 0:
+        raise ConfigError(
+            f"FAST_PATH_MAX_MATCHES must be 0 (off) or a positive number, not {fast!r}"
+        )
     length = config["MAX_CONTENT_LENGTH"]
     if length is not None and (isinstance(length, bool) or not isinstance(length, int)):
         raise ConfigError(f"MAX_CONTENT_LENGTH must be a number of bytes or None, not {length!r}")

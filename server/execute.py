@@ -76,10 +76,13 @@ def execute(
     media_types: Mapping[ResultKind, str | None],
     row_limit: int,
     base_iri: str | None = None,
+    most_rows: int | None = None,
 ) -> Answer:
     """Run ``query`` on ``store`` and write its answer in the media type chosen for its kind.
 
     ``base_iri`` resolves the query's relative IRIs when it declares no ``BASE``.
+    ``most_rows``, when known before the query runs (:mod:`qikg.server.fast_path`), bounds the
+    answer's rows: within ``row_limit``, the answer is written directly, without the cap's pass.
     The query is first checked for ``SERVICE`` (:func:`qikg.kg.sparql_scan.check_no_service`).
     SELECT answers keep at most ``row_limit`` rows and CONSTRUCT/DESCRIBE answers at most
     ``row_limit`` triples; ``Answer.truncated`` says when more were dropped.
@@ -96,7 +99,8 @@ def execute(
     media_type = media_types.get(result.kind)
     if media_type is None:
         raise UnacceptableAnswer(result.kind)
-    result = limit_result(result, row_limit)
+    if most_rows is None or most_rows > row_limit:
+        result = limit_result(result, row_limit)
     body = store.serialize_result(result, media_type)
     return Answer(body, result.kind, media_type, result.truncated)
 

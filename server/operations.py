@@ -23,7 +23,15 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from .state import state_of
 
-__all__ = ["REFUSALS", "Metrics", "configure_logging", "count_refusal", "install"]
+__all__ = [
+    "QUERY_PATHS",
+    "REFUSALS",
+    "Metrics",
+    "configure_logging",
+    "count_query_path",
+    "count_refusal",
+    "install",
+]
 
 EXTENSION_KEY = "qikg.operations"
 REFUSALS = ("too_large", "update", "service", "remote_graph", "busy")
@@ -32,6 +40,9 @@ update (``LOAD`` and the like), a ``SERVICE`` call, a ``FROM`` naming a graph it
 every query worker busy (503). Query timeouts are counted apart."""
 DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
 """Seconds; up to beyond the default query time limit (30 s)."""
+QUERY_PATHS = ("fast", "runner")
+"""Where the SPARQL endpoint ran a query: in the request thread, its cost proved small
+(:mod:`qikg.server.fast_path`), or by the app's query runner."""
 UNMATCHED = "(unmatched)"
 """The route label of requests for a URL no route answers (404, 405)."""
 HEALTH_QUERY = "ASK { ?s ?p ?o }"
@@ -49,10 +60,13 @@ class Metrics:
     duration: Histogram
     timeouts: Counter
     refusals: Counter
+    paths: Counter
 
     _series: dict[tuple[str, str, int], tuple[Counter, Histogram]] = field(
         default_factory=dict, compare=False
     )
+    path_series: dict[str, Counter] = field(default_factory=dict, compare=False)
+    """The series of :attr:`paths` by label, made once."""
     """The labelled series already made (labelling checks and copies its values each time)."""
 
     def series(self, route: str, method: str, status: int) -> tuple[Counter, Histogram]:
@@ -96,9 +110,18 @@ class Metrics:
                 ("reason",),
                 registry=registry,
             ),
+            Counter(
+                "qikg_sparql_queries",
+                "SPARQL queries run, by where: in the request thread (a query of provably small "
+                "cost, fast path) or by the query runner (workers with the time limit).",
+                ("path",),
+                registry=registry,
+            ),
         )
         for reason in REFUSALS:
             metrics.refusals.labels(reason=reason)
+        for path in QUERY_PATHS:
+            metrics.path_series[path] = metrics.paths.labels(path=path)
         return metrics
 
 
@@ -124,6 +147,11 @@ def count_refusal(reason: str) -> None:
         metrics.timeouts.inc()
     else:
         metrics.refusals.labels(reason=reason).inc()
+
+
+def count_query_path(path: str) -> None:
+    """Count a query the endpoint ran, by where it ran (a label of :data:`QUERY_PATHS`)."""
+    _metrics(current_app).path_series[path].inc()
 
 
 def _start_clock() -> None:

@@ -42,8 +42,11 @@ def install(app: Flask) -> None:
 
 
 def _headers(response: Response) -> Response:
+    headers = response.headers
+    present = {name.lower() for name, _ in headers.items()}
     for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
+        if name.lower() not in present:  # ``setdefault`` would search the list once per name
+            headers.add(name, value)
     return response
 
 

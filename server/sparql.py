@@ -12,7 +12,9 @@ N-Triples, JSON-LD or RDF/XML. The Accept header is read with its q-values; a ``
 Limits and refusals:
 
 * a query runs at most ``QUERY_TIMEOUT_S`` seconds, then is stopped and answered with 503
-  (``Retry-After``); 503 also when every query worker stayed busy that long.
+  (``Retry-After``); 503 also when every query worker stayed busy that long. A query whose
+  cost is proved small before it runs (:mod:`qikg.server.fast_path`, within
+  ``FAST_PATH_MAX_MATCHES``) runs in the request thread instead of a worker.
 * at most ``MAX_RESULT_ROWS`` rows (SELECT) or triples (CONSTRUCT, DESCRIBE) are sent; every
   such answer carries ``X-Qikg-Row-Limit: <limit>``. A longer answer is cut, never silently: it
   then also carries ``X-Qikg-Truncated: true``. Page with ``ORDER BY`` and ``LIMIT``/``OFFSET``
@@ -40,6 +42,7 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask.blueprints import BlueprintSetupState
 
 from qikg.errors import StoreError
 from qikg.kg.sparql_scan import RefusedQuery, scan_query, service_refusal
@@ -58,13 +61,22 @@ from .conneg import (
     offered_list,
 )
 from .description import serialize_description, service_description
-from .execute import Datasets, QueryTimeout, UnacceptableAnswer, WorkersBusy
+from .execute import Datasets, QueryTimeout, UnacceptableAnswer, WorkersBusy, execute
+from .fast_path import fast_bound, match_counts
 from .memo import memo_for
-from .operations import count_refusal
+from .operations import count_query_path, count_refusal
 from .querypage import DEFAULT_QUERY, editor_bundled, editor_config
 from .state import state_of
 
 bp = Blueprint("sparql", __name__)
+_URLS_KEY = "qikg.sparql.endpoint_urls"
+_MAX_URLS = 64
+
+
+@bp.record_once
+def _memo(setup: BlueprintSetupState) -> None:
+    setup.app.extensions[_URLS_KEY] = {}
+
 
 ALLOWED_METHODS = "GET, HEAD, POST, OPTIONS"
 QUERY_CONTENT_TYPES = ("application/x-www-form-urlencoded", "application/sparql-query")
@@ -118,11 +130,19 @@ def _protocol_error(err: ProtocolError) -> Response:
 
 @bp.after_request
 def _cors(response: Response) -> Response:
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
-    vary = response.headers.get("Vary")
-    if vary is None:  # the common case, without parsing the header into a set
-        response.headers["Vary"] = "Accept"
+    headers = response.headers
+    present = {name.lower() for name, _ in headers.items()}
+    # ``add`` where the header is absent (the common case): setting searches the list each time
+    for name, value in (
+        ("Access-Control-Allow-Origin", "*"),
+        ("Access-Control-Expose-Headers", EXPOSED_HEADERS),
+    ):
+        if name.lower() in present:
+            headers[name] = value
+        else:
+            headers.add(name, value)
+    if "vary" not in present:
+        headers.add("Vary", "Accept")
     else:
         response.vary.add("Accept")
     return response
@@ -341,10 +361,28 @@ def _answer(query: str, params: list[tuple[str, str]], format_values: tuple[str,
         raise _not_acceptable(_KIND_WORDS[form_kind], OFFERS[form_kind], format_values)
 
     row_limit = int(config["MAX_RESULT_ROWS"])
+    most_rows = fast_bound(
+        memo_for(state, state.store).get("fast-path-counts", match_counts),
+        scan,
+        dataset_given=datasets.given,
+        limit=int(config["FAST_PATH_MAX_MATCHES"]),
+    )
+    count_query_path("runner" if most_rows is None else "fast")
     try:
-        answer = state.runner.run(
-            query, datasets, media_types=chosen, row_limit=row_limit, base_iri=base_iri
-        )
+        if most_rows is None:
+            answer = state.runner.run(
+                query, datasets, media_types=chosen, row_limit=row_limit, base_iri=base_iri
+            )
+        else:  # its cost is bounded: no worker, and no time limit needed
+            answer = execute(
+                state.store,
+                query,
+                datasets,
+                media_types=chosen,
+                row_limit=row_limit,
+                base_iri=base_iri,
+                most_rows=most_rows,
+            )
     except QuerySyntaxError as err:
         raise ProtocolError(400, f"{err}\nCorrect the query and send it again.") from err
     except RefusedQuery as err:
@@ -429,11 +467,21 @@ def _preflight() -> Response:
 
 
 def endpoint_url() -> str:
-    """The public URL of ``/sparql``: from ``PUBLIC_URL`` if set, else from the request."""
+    """The public URL of ``/sparql``: from ``PUBLIC_URL`` if set, else from the request (built
+    once per scheme, host and script root, as building a URL costs more than the lookup)."""
     public = current_app.config.get("PUBLIC_URL")
     if public:
         return str(public).rstrip("/") + "/sparql"
-    return url_for("sparql.endpoint", _external=True)
+    environ = request.environ
+    key = (environ.get("wsgi.url_scheme"), environ.get("HTTP_HOST"), environ.get("SCRIPT_NAME"))
+    urls: dict[tuple[object, ...], str] = current_app.extensions[_URLS_KEY]
+    url = urls.get(key)
+    if url is None:
+        url = url_for("sparql.endpoint", _external=True)
+        if len(urls) >= _MAX_URLS:  # the Host header is the client's: keep the memo small
+            urls.clear()
+        urls[key] = url
+    return url
 
 
 def _service_description(format_values: tuple[str, ...]) -> Response:

@@ -112,6 +112,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         ("QUERY_TIMEOUT_S", args.query_timeout),
         ("QUERY_WORKERS", args.query_workers),
         ("MAX_RESULT_ROWS", args.max_rows),
+        ("FAST_PATH_MAX_MATCHES", args.fast_path_max),
         ("PUBLIC_URL", args.public_url),
     ):
         if value is not None:
@@ -408,6 +409,13 @@ def parser() -> argparse.ArgumentParser:
     )
     s.add_argument(
         "--max-rows", type=int, metavar="N", help="most rows or triples sent (default 10000)"
+    )
+    s.add_argument(
+        "--fast-path-max",
+        type=int,
+        metavar="N",
+        help="run a SELECT or ASK of constant-subject triple patterns whose matches multiply to "
+        "at most N in the web server's thread, without a worker (default 10000; 0: never)",
     )
     s.add_argument("--host", default="127.0.0.1", help="address to listen on (default %(default)s)")
     s.add_argument("--port", type=int, default=8000, help="port (default %(default)s)")
