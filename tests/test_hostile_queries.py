@@ -113,7 +113,10 @@ def _send(
             connection.putheader(name, value)
         if body is not None:
             connection.putheader("Content-Length", str(len(body)))
-        connection.endheaders(body)
+        try:
+            connection.endheaders(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # refused and closed before the whole request was sent: its answer is read below
         response = connection.getresponse()
         data = response.read()
         return Answer(
