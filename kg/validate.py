@@ -95,9 +95,9 @@ def validate(graphs: Iterable[Graph], codebook: Graph, *, sparql: bool = True) -
     shacl = shapes_graph() if sparql else core_shapes()
     store = parts[0].store
     own = {g.identifier for g in parts}
-    if all(g.store is store for g in parts) and store.context_aware:
-        if {c.identifier for c in store.contexts()} <= own:
-            return _validate_union(Dataset(store, default_union=True), shacl)
+    shared = all(g.store is store for g in parts) and store.context_aware
+    if shared and {c.identifier for c in store.contexts()} <= own:
+        return _validate_union(Dataset(store, default_union=True), shacl)
     data = Graph()
     for g in (*parts, ontology_graph()):
         for triple in g:

@@ -9,6 +9,7 @@ addresses in many spellings); any connection it accepts fails the test.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import socket
 import threading
@@ -113,10 +114,9 @@ def _send(
             connection.putheader(name, value)
         if body is not None:
             connection.putheader("Content-Length", str(len(body)))
-        try:
+        # refused and closed before the whole request was sent: its answer is read below
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             connection.endheaders(body)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # refused and closed before the whole request was sent: its answer is read below
         response = connection.getresponse()
         data = response.read()
         return Answer(
