@@ -89,7 +89,7 @@ STRUCT_DEPTH = 64  # bound on walks through the structure tree
 _AGAIN = "print the transcript again from Delve"
 
 
-@dataclass
+@dataclass(slots=True)
 class _Char:
     text: str
     x0: float
@@ -243,9 +243,13 @@ class _Device(PDFPageAggregatorWithMarkedContent):
             adv = font.char_width(cid) * fontsize * scaling
             low = descent * fontsize + rise
             a, b, c, d, e, f = matrix
-            if b == 0 and c == 0:
-                x0, x1 = sorted((e, a * adv + e))
-                y0, y1 = sorted((d * low + f, d * (low + fontsize) + f))
+            if b == 0 and c == 0:  # the common case, without sorted() per character
+                x0, x1 = e, a * adv + e
+                if x1 < x0:
+                    x0, x1 = x1, x0
+                y0, y1 = d * low + f, d * (low + fontsize) + f
+                if y1 < y0:
+                    y0, y1 = y1, y0
             else:
                 x0, y0, x1, y1 = apply_matrix_rect(matrix, (0, low, adv, low + fontsize))
             size = y1 - y0
