@@ -135,13 +135,15 @@ def write_dumps(folder: Path, nquads: Path, turtle: Path, trig: Path, study: str
 def write_ntriples(nquads: Path, path: Path) -> None:
     """Gzip the distinct triples of the sorted ``nquads`` as sorted N-Triples lines.
 
-    The file's lines are sorted and each starts with its triple followed by a space, so a
-    triple's copies in several graphs are adjacent, and two triples' lines compare as the
-    triples' own text does: where one triple's text is a prefix of the other's, the shorter is
-    followed by a space and the longer by a character of its object (``@``, ``^``, a blank node
-    label's), all above the space. This holds while pyoxigraph writes each term as the file has
-    it; a file that writes a term otherwise (``"a"^^xsd:string`` for ``"a"``) is caught out of
-    order and its triples are sorted on disk instead.
+    Each line of the file is its triple's text, a space, then the graph: a triple's copies in
+    several graphs are adjacent lines, and the distinct triples come in the order of their own
+    N-Triples lines. Two lines first differ either inside both triples' text, at the same place
+    as the triples' lines do, or where the shorter triple's text ends: it is followed by a
+    space, the longer by a character of its object (``@``, ``^``, a blank node label's), all
+    above the space, in both kinds of line. This holds while pyoxigraph writes each term as the
+    file has it (the build writes the file with rdflib); a file that writes a term otherwise
+    (``"a"^^xsd:string`` for ``"a"``) is caught out of order and its triples are sorted on
+    disk instead.
     """
     if _gzip_sorted(path, _triple_lines(nquads)):
         return
