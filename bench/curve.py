@@ -48,6 +48,18 @@ def fit_line(xs: Sequence[float], ys: Sequence[float]) -> Fit:
     return Fit(slope, intercept, r2, deviation)
 
 
+def curve_fits(points: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Lines through the validation and build CPU seconds of the sizes built, over interviews."""
+    done = [p for p in points if "failed" not in p]
+    xs = [float(p["interviews"]) for p in done]
+    if len(set(xs)) < 2:
+        return {}
+    return {
+        key: fit_line(xs, [float(p[key]) for p in done]).as_dict()
+        for key in ("validate_cpu_seconds", "build_cpu_seconds")
+    }
+
+
 def latest_curve(results: Path) -> dict[str, Any] | None:
     """The newest validation curve (``*-curve.json``), if any."""
     found = [

@@ -46,7 +46,7 @@ from typing import Any
 
 import psutil
 
-from bench.curve import fit_line
+from bench.curve import curve_fits
 from bench.generate import CORPUS, generate
 from bench.http import HEAVY, ROOT, http_figures
 from bench.queries import query_figures
@@ -338,18 +338,6 @@ def curve_point(interviews: int, build: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def curve_fits(points: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Lines through validation CPU time and build CPU time over the interviews."""
-    done = [p for p in points if "failed" not in p]
-    xs = [float(p["interviews"]) for p in done]
-    if len(set(xs)) < 2:
-        return {}
-    return {
-        key: fit_line(xs, [float(p[key]) for p in done]).as_dict()
-        for key in ("validate_cpu_seconds", "build_cpu_seconds")
-    }
-
-
 def bench_curve(sizes: list[int], args: argparse.Namespace) -> dict[str, Any]:
     """Build a synthetic study of each size (no cache, no baseline, queries or HTTP), one after
     the other, and fit lines to the CPU times; write ``bench/results/<date>-curve.json``."""
@@ -401,11 +389,11 @@ def main() -> None:
     args = ap.parse_args()
     if args.curve is not None:
         counts = [s.strip() for s in args.curve.split(",") if s.strip()]
-        bad = [c for c in counts if not c.isdigit() or int(c) < 1]
-        if bad or len(set(counts)) < 2:
+        curve = sorted({int(c) for c in counts if c.isdigit() and int(c) > 0})
+        if len(curve) < 2 or len(curve) < len(set(counts)):
             ap.error(f"--curve: two or more different numbers of interviews, not {args.curve!r}")
         args.work.mkdir(parents=True, exist_ok=True)
-        bench_curve(sorted({int(c) for c in counts}), args)
+        bench_curve(curve, args)
         return
     sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
     for size in sizes:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.curve import curve_svg, curve_table, fit_line, latest_curve
+from bench.curve import curve_fits, curve_svg, curve_table, fit_line, latest_curve
 
 
 def test_points_on_a_line_fit_it_exactly() -> None:
@@ -34,6 +34,22 @@ def test_scattered_points_fit_by_least_squares() -> None:
 def test_a_line_needs_two_sizes() -> None:
     with pytest.raises(ValueError, match="two points"):
         fit_line([36, 36], [10, 12])
+
+
+def test_fits_leave_out_failed_sizes() -> None:
+    # two points: validation (36, 20) and (72, 38), slope 18 / 36 = 0.5, intercept 20 - 18 = 2;
+    # build (36, 50) and (72, 98), slope 48 / 36, intercept 50 - 48 = 2
+    points = [
+        {"interviews": 36, "validate_cpu_seconds": 20.0, "build_cpu_seconds": 50.0},
+        {"interviews": 72, "validate_cpu_seconds": 38.0, "build_cpu_seconds": 98.0},
+        {"interviews": 144, "failed": "exited with status 1"},
+    ]
+    fits = curve_fits(points)
+    assert fits["validate_cpu_seconds"]["slope"] == pytest.approx(0.5)
+    assert fits["validate_cpu_seconds"]["intercept"] == pytest.approx(2.0)
+    assert fits["build_cpu_seconds"]["slope"] == pytest.approx(48 / 36)
+    assert fits["build_cpu_seconds"]["intercept"] == pytest.approx(2.0)
+    assert curve_fits(points[:1] + points[2:]) == {}
 
 
 CURVE = {
