@@ -94,25 +94,38 @@ STEPS = (
 """The build's steps as measured (``BuildResult.seconds`` and the cross checks), in order."""
 
 
-def steps_table(runs: dict[str, dict[str, Any]]) -> list[str]:
-    """Where the build's CPU time goes: each step, and the rest (reading, writing, the store)."""
-    measured = {s: r["build"] for s, r in runs.items() if "steps_cpu_seconds" in r["build"]}
-    if not measured:
+def steps_table(rows: dict[str, tuple[dict[str, float], float]]) -> list[str]:
+    """Where the build's CPU time goes: each step, and the rest (reading, writing, the store).
+
+    ``rows``: by label, the steps' CPU seconds and the whole build's CPU seconds.
+    """
+    if not rows:
         return []
     lines = [
         "| interviews | " + " | ".join(label for _, label in STEPS) + " | rest | build CPU |",
         "|---|" + "--:|" * (len(STEPS) + 2),
     ]
-    for size, b in measured.items():
-        steps = b["steps_cpu_seconds"]
-        rest = b["cpu_seconds"] - sum(steps.values())
-        cells = [_share(steps.get(key), b["cpu_seconds"]) for key, _ in STEPS]
-        lines.append(
-            f"| {_label(size)} | "
-            + " | ".join(cells)
-            + f" | {_share(rest, b['cpu_seconds'])} | {_n(b['cpu_seconds'], 1)} s |"
-        )
+    for label, (steps, cpu) in rows.items():
+        cells = [_share(steps.get(key), cpu) for key, _ in STEPS]
+        rest = _share(cpu - sum(steps.values()), cpu)
+        lines.append(f"| {label} | " + " | ".join(cells) + f" | {rest} | {_n(cpu, 1)} s |")
     return lines
+
+
+def size_steps(runs: dict[str, dict[str, Any]]) -> dict[str, tuple[dict[str, float], float]]:
+    return {
+        _label(s): (r["build"]["steps_cpu_seconds"], r["build"]["cpu_seconds"])
+        for s, r in runs.items()
+        if "steps_cpu_seconds" in r["build"]
+    }
+
+
+def curve_steps(curve: dict[str, Any]) -> dict[str, tuple[dict[str, float], float]]:
+    return {
+        f"{p['interviews']:,} synthetic": (p["steps_cpu_seconds"], p["build_cpu_seconds"])
+        for p in curve["points"]
+        if "failed" not in p
+    }
 
 
 def _share(seconds: float | None, total: float) -> str:
@@ -211,7 +224,7 @@ def _titled(title: str, lines: list[str]) -> list[str]:
 def tables(runs: dict[str, dict[str, Any]], curve: dict[str, Any] | None = None) -> str:
     first = next(iter(runs.values()))
     m = first["machine"]
-    steps = steps_table(runs)
+    steps = steps_table(size_steps(runs))
     loads = ", ".join(
         f"{_label(s)} {r['machine']['load_average_at_start'][0]:.1f}" for s, r in runs.items()
     )
@@ -242,6 +255,9 @@ def tables(runs: dict[str, dict[str, Any]], curve: dict[str, Any] | None = None)
             "",
             *curve_table(curve),
             "",
+            *_titled(
+                "CPU time of the build's steps along the curve:", steps_table(curve_steps(curve))
+            ),
             f"![Validation CPU seconds over interviews, with the fitted line]({CURVE_SVG})",
         ]
     return "\n".join(parts)
