@@ -11,11 +11,14 @@ import json
 from pathlib import Path
 from typing import Any
 
+from bench.curve import curve_svg, curve_table, latest_curve
 from bench.http import SERVERS
 from bench.run import RESULTS, TARGETS
 
 START = "<!-- bench:start (python -m bench.report --write README.md) -->"
 END = "<!-- bench:end -->"
+CURVE_SVG = "bench/results/curve.svg"
+"""Where ``--write`` draws the validation curve, relative to the Markdown file written."""
 
 
 def latest(results: Path = RESULTS) -> dict[str, dict[str, Any]]:
@@ -46,7 +49,8 @@ def _label(size: str) -> str:
 def build_table(runs: dict[str, dict[str, Any]]) -> list[str]:
     lines = [
         "| interviews | files | triples | build + validation (CPU) | files/s | triples/s "
-        "| validation per interview | peak RSS | on disk | pyoxigraph bulk load (baseline) |",
+        "| validation (CPU): per interview, documents/s, triples/s | peak RSS | on disk "
+        "| pyoxigraph bulk load (baseline) |",
         "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for size, r in runs.items():
@@ -55,18 +59,79 @@ def build_table(runs: dict[str, dict[str, Any]]) -> list[str]:
             rss = _gib(b["peak_rss_bytes"])
             lines.append(f"| {_label(size)} | | | {b['failed']} | | | | {rss} | | |")
             continue
-        per = b.get("validate_seconds_per_interview")
         base = b.get("baseline_bulk_load", {})
         lines.append(
             f"| {_label(size)} | {b['files']:,} | {b['triples']:,} "
             f"| {_n(b['seconds'], 1)} s ({_n(b['cpu_seconds'], 1)} s) "
             f"| {_n(b['files_per_s'], 1)} | {_n(b['triples_per_s'])} "
-            f"| {'-' if per is None else f'{per * 1000:.0f} ms'} | {_gib(b['peak_rss_bytes'])} "
+            f"| {_validation(b)} | {_gib(b['peak_rss_bytes'])} "
             f"| {b['disk_bytes'] / 2**20:,.0f} MiB | {_n(base.get('seconds'), 2)} s "
             f"({_n(base.get('cpu_seconds'), 2)} s) "
             f"{_n(base.get('triples_per_s'))} triples/s |"
         )
     return lines
+
+
+def _validation(build: dict[str, Any]) -> str:
+    per = build.get("validate_seconds_per_interview")
+    if per is None:
+        return "-"
+    if "steps_cpu_seconds" not in build:
+        return f"{per * 1000:.0f} ms (wall, in the main process)"
+    return (
+        f"{per * 1000:.0f} ms, {_n(build['validate_documents_per_s'], 1)}, "
+        f"{_n(build['validate_triples_per_s'])}"
+    )
+
+
+STEPS = (
+    ("convert", "convert"),
+    ("validate", "validate (SHACL)"),
+    ("crosscheck", "checks across interviews"),
+    ("serialise", "serialise"),
+    ("audit", "privacy audit"),
+)
+"""The build's steps as measured (``BuildResult.seconds`` and the cross checks), in order."""
+
+
+def steps_table(rows: dict[str, tuple[dict[str, float], float]]) -> list[str]:
+    """Where the build's CPU time goes: each step, and the rest (reading, writing, the store).
+
+    ``rows``: by label, the steps' CPU seconds and the whole build's CPU seconds.
+    """
+    if not rows:
+        return []
+    lines = [
+        "| interviews | " + " | ".join(label for _, label in STEPS) + " | rest | build CPU |",
+        "|---|" + "--:|" * (len(STEPS) + 2),
+    ]
+    for label, (steps, cpu) in rows.items():
+        cells = [_share(steps.get(key), cpu) for key, _ in STEPS]
+        rest = _share(cpu - sum(steps.values()), cpu)
+        lines.append(f"| {label} | " + " | ".join(cells) + f" | {rest} | {_n(cpu, 1)} s |")
+    return lines
+
+
+def size_steps(runs: dict[str, dict[str, Any]]) -> dict[str, tuple[dict[str, float], float]]:
+    return {
+        _label(s): (r["build"]["steps_cpu_seconds"], r["build"]["cpu_seconds"])
+        for s, r in runs.items()
+        if "steps_cpu_seconds" in r["build"]
+    }
+
+
+def curve_steps(curve: dict[str, Any]) -> dict[str, tuple[dict[str, float], float]]:
+    return {
+        f"{p['interviews']:,} synthetic": (p["steps_cpu_seconds"], p["build_cpu_seconds"])
+        for p in curve["points"]
+        if "failed" not in p
+    }
+
+
+def _share(seconds: float | None, total: float) -> str:
+    if seconds is None:
+        return "-"
+    return f"{seconds:,.1f} s ({seconds / total:.0%})"
 
 
 def query_table(runs: dict[str, dict[str, Any]]) -> list[str]:
@@ -152,9 +217,14 @@ def target_lines(runs: dict[str, dict[str, Any]]) -> list[str]:
     return lines
 
 
-def tables(runs: dict[str, dict[str, Any]]) -> str:
+def _titled(title: str, lines: list[str]) -> list[str]:
+    return [title, "", *lines, ""] if lines else []
+
+
+def tables(runs: dict[str, dict[str, Any]], curve: dict[str, Any] | None = None) -> str:
     first = next(iter(runs.values()))
     m = first["machine"]
+    steps = steps_table(size_steps(runs))
     loads = ", ".join(
         f"{_label(s)} {r['machine']['load_average_at_start'][0]:.1f}" for s, r in runs.items()
     )
@@ -167,6 +237,7 @@ def tables(runs: dict[str, dict[str, Any]]) -> str:
         "",
         *build_table(runs),
         "",
+        *_titled("CPU time of the build's steps (summed over the worker processes):", steps),
         *query_table(runs),
         "",
         *http_table(runs),
@@ -175,6 +246,20 @@ def tables(runs: dict[str, dict[str, Any]]) -> str:
         "",
         *target_lines(runs),
     ]
+    if curve is not None:
+        m = curve["machine"]
+        parts += [
+            "",
+            f"Validation curve ({curve['file']}, {m['cores']} cores, load average "
+            f"{m['load_average_at_start'][0]:.1f} at the start):",
+            "",
+            *curve_table(curve),
+            "",
+            *_titled(
+                "CPU time of the build's steps along the curve:", steps_table(curve_steps(curve))
+            ),
+            f"![Validation CPU seconds over interviews, with the fitted line]({CURVE_SVG})",
+        ]
     return "\n".join(parts)
 
 
@@ -182,10 +267,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--write", type=Path, help="a Markdown file holding the bench markers")
     args = ap.parse_args()
-    text = tables(latest())
+    curve = latest_curve(RESULTS)
+    text = tables(latest(), curve)
     if args.write is None:
         print(text)
         return
+    if curve is not None:
+        (args.write.parent / CURVE_SVG).write_text(curve_svg(curve), encoding="utf-8")
     doc = args.write.read_text(encoding="utf-8")
     head, start, rest = doc.partition(START)
     _, end, tail = rest.partition(END)

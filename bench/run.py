@@ -5,8 +5,9 @@ Per size (``corpus`` is the real development corpus; a number is a synthetic stu
 interviews made by :mod:`bench.generate`):
 
 * build and validation: wall time of ``qikg.kg.build.build`` in a process of its own, files/s,
-  triples/s, validation time (per interview), peak memory of the process tree, size on disk;
-  baseline: pyoxigraph ``bulk_load`` of the build's N-Quads into a new store;
+  triples/s, the CPU time of each step (validation: documents/s, triples/s, per interview),
+  peak memory of the process tree, size on disk; baseline: pyoxigraph ``bulk_load`` of the
+  build's N-Quads into a new store;
 * every named query: p50 and p95 through qikg (``qikg.queries.run.run`` with a
   ``StoreExecutor``, the API's code path) against ``pyoxigraph.Store.query`` of the same text
   with the same bindings on the same store, runs interleaved;
@@ -18,6 +19,12 @@ Results go to ``bench/results/<date>-<size>.json`` with the machine described an
 met or missed, and by how much. ``python -m bench.report`` writes the README table from them.
 
     python -m bench.run [--sizes corpus,36,360,3600] [--work /tmp/qikg-bench]
+    python -m bench.run --curve 36,72,144,288     # the validation curve alone
+
+The curve builds a synthetic study of each size (no cache) and records per size the documents,
+triples, CPU time of each build step (validation apart), build wall and CPU time and peak RSS,
+with least-squares lines through the validation and build CPU times over the interviews, in
+``bench/results/<date>-curve.json``.
 """
 
 from __future__ import annotations
@@ -39,6 +46,7 @@ from typing import Any
 
 import psutil
 
+from bench.curve import curve_fits
 from bench.generate import CORPUS, generate
 from bench.http import HEAVY, ROOT, http_figures
 from bench.queries import query_figures
@@ -126,7 +134,23 @@ def disk_bytes(path: Path) -> int:
 # -- build -----------------------------------------------------------------------------------
 
 
-def build_figures(inputs: Path, out: Path, work: Path, args: argparse.Namespace) -> dict[str, Any]:
+def validation_rates(build: dict[str, Any]) -> dict[str, float]:
+    """Validation throughput from its CPU seconds (the interviews' SHACL, summed over the
+    worker processes, and the checks across interviews): documents/s, triples/s, s per
+    interview."""
+    spent = build.get("validate_seconds")
+    if not spent or not build.get("interviews"):
+        return {}
+    return {
+        "validate_documents_per_s": build["files"] / spent,
+        "validate_triples_per_s": build["triples"] / spent,
+        "validate_seconds_per_interview": spent / build["interviews"],
+    }
+
+
+def build_figures(
+    inputs: Path, out: Path, work: Path, args: argparse.Namespace, *, baseline: bool = True
+) -> dict[str, Any]:
     py = sys.executable
     built = measure(
         [py, "-m", "bench.steps", "build", str(inputs), str(out)],
@@ -146,11 +170,11 @@ def build_figures(inputs: Path, out: Path, work: Path, args: argparse.Namespace)
     figures.update(b)
     figures["files_per_s"] = b["files"] / b["seconds"]
     figures["triples_per_s"] = b["triples"] / b["seconds"]
-    if b["validate_seconds"]:
-        figures["validate_triples_per_s"] = b["triples"] / b["validate_seconds"]
-        figures["validate_seconds_per_interview"] = b["validate_seconds"] / b["validate_calls"]
+    figures.update(validation_rates(b))
     figures["disk_bytes"] = disk_bytes(out)
     figures["store_disk_bytes"] = disk_bytes(out / "store")
+    if not baseline:
+        return figures
     baseline_dir = work / "bulk-load-store"
     shutil.rmtree(baseline_dir, ignore_errors=True)
     loaded = measure(
@@ -280,12 +304,61 @@ def bench_size(size: str, args: argparse.Namespace) -> dict[str, Any]:
             print(f"[{size}] HTTP", flush=True)
             result["http"] = http_figures(out, synthetic, args)
     result["targets"] = targets(size, result)
+    print(f"[{size}] -> {save(result, f'{started:%Y-%m-%d}-{size}.json')}", flush=True)
+    return result
+
+
+def save(result: dict[str, Any], name: str) -> Path:
+    """Write ``result``, closed with the load average and the time, to ``bench/results/``."""
     result["load_average_at_end"] = os.getloadavg()
     result["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"{started:%Y-%m-%d}-{size}.json"
+    path = RESULTS / name
     path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(f"[{size}] -> {path}", flush=True)
+    return path
+
+
+# -- validation curve ------------------------------------------------------------------------
+
+
+def curve_point(interviews: int, build: dict[str, Any]) -> dict[str, Any]:
+    """The figures of one size of the curve, from its build's figures."""
+    if "failed" in build:
+        return {"interviews": interviews, "failed": build["failed"]}
+    return {
+        "interviews": interviews,
+        "documents": build["files"],
+        "triples": build["triples"],
+        "validate_cpu_seconds": build["validate_seconds"],
+        "steps_cpu_seconds": build["steps_cpu_seconds"],
+        "build_wall_seconds": build["wall_seconds"],
+        "build_cpu_seconds": build["cpu_seconds"],
+        "peak_rss_bytes": build["peak_rss_bytes"],
+        "disk_bytes": build["disk_bytes"],
+    }
+
+
+def bench_curve(sizes: list[int], args: argparse.Namespace) -> dict[str, Any]:
+    """Build a synthetic study of each size (no cache, no baseline, queries or HTTP), one after
+    the other, and fit lines to the CPU times; write ``bench/results/<date>-curve.json``."""
+    work: Path = args.work
+    started = datetime.now(UTC)
+    result: dict[str, Any] = {"curve": sizes, "machine": machine()}
+    result["started"] = started.isoformat(timespec="seconds")
+    points = []
+    for n in sizes:
+        inputs, out = work / f"study-{n}", work / f"built-{n}"
+        generate(n, inputs, corpus=args.corpus)
+        print(f"[curve {n}] build", flush=True)
+        load = os.getloadavg()
+        point = curve_point(n, build_figures(inputs, out, work, args, baseline=False))
+        point["load_average_at_start"] = load
+        points.append(point)
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.rmtree(inputs, ignore_errors=True)
+    result["points"] = points
+    result["fits"] = curve_fits(points)
+    print(f"[curve] -> {save(result, f'{started:%Y-%m-%d}-curve.json')}", flush=True)
     return result
 
 
@@ -308,7 +381,20 @@ def main() -> None:
     ap.add_argument("--query-seconds", type=float, default=5.0)
     ap.add_argument("--max-rss-gib", type=float, default=12.0)
     ap.add_argument("--max-build-s", type=float, default=3600.0)
+    ap.add_argument(
+        "--curve",
+        help="comma-separated numbers of interviews: build each synthetic study (nothing else) "
+        "and fit the validation curve",
+    )
     args = ap.parse_args()
+    if args.curve is not None:
+        counts = [s.strip() for s in args.curve.split(",") if s.strip()]
+        curve = sorted({int(c) for c in counts if c.isdigit() and int(c) > 0})
+        if len(curve) < 2 or len(curve) < len(set(counts)):
+            ap.error(f"--curve: two or more different numbers of interviews, not {args.curve!r}")
+        args.work.mkdir(parents=True, exist_ok=True)
+        bench_curve(curve, args)
+        return
     sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
     for size in sizes:
         if size != "corpus" and not size.isdigit():

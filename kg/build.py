@@ -13,7 +13,6 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,10 +25,10 @@ from qikg.ontology import ontology_graph
 from .audit import Finding, Policy, audit, default_policy
 from .cache import Cache, code_fingerprint, digest, settings_fingerprint, unit_key
 from .codebook import Codebook, default_codebook
-from .crosscheck import crosscheck
 from .describe import DESCRIPTION_TTL, DUMPS_DIR, dataset_version, describe, write_dumps
 from .graph import Builder, Context, Curation
 from .iris import DEFAULT_BASE, Iris
+from .loadcheck import Background, load_and_check
 from .ontodoc import write_docs
 from .participants import ProfileValue, default_participants
 from .progress import Progress
@@ -76,7 +75,8 @@ class BuildResult:
     """Codes the projects of codes only (no interview) brought to the codebook."""
     seconds: dict[str, float] = field(default_factory=dict)
     """CPU seconds of each step of the interviews converted in this build (not those reused),
-    summed over the worker processes: ``convert``, ``validate``, ``serialise``, ``audit``."""
+    summed over the worker processes: ``convert``, ``validate``, ``serialise``, ``audit``; and
+    ``crosscheck``, the checks across interviews on the assembled store."""
 
     def table(self) -> str:
         """The per-file table printed by ``qikg build``."""
@@ -308,13 +308,12 @@ def build(
             prefixes.update(o.prefixes)
         triples = runs.merge(tmp / DATASET_NQ)
         # the store is loaded and checked in another process while this one writes the files
-        with _executor(jobs) as aside:
-            checking = aside.submit(_load_and_check, tmp)
+        with _checking(tmp / DATASET_NQ, tmp / STORE_DIR, jobs) as checking:
             _write(prefixes, tmp)
             dumps = write_dumps(
                 tmp / DUMPS_DIR, tmp / DATASET_NQ, tmp / DATASET_TTL, tmp / DATASET_TRIG, study.id
             )
-            crossed = checking.result()
+            crossed, checked_s = checking.result()
         if crossed.violations:
             raise ValidationFailure(crossed.text(), len(crossed.violations))
         store = OxigraphStore(tmp / STORE_DIR)
@@ -355,7 +354,7 @@ def build(
         raise
     reused = sum(o.reused for o in results)
     imported = len({c.name for b in books for c in b.codes})
-    seconds: dict[str, float] = {}
+    seconds: dict[str, float] = {"crosscheck": checked_s}
     for o in results:
         for step, spent in [] if o.reused else o.seconds.items():
             seconds[step] = seconds.get(step, 0.0) + spent
@@ -434,42 +433,28 @@ def _write(prefixes: dict[str, str], folder: Path) -> None:
     ox.serialize(triples, folder / DATASET_TTL, ox.RdfFormat.TURTLE, prefixes=prefixes)
 
 
-def _load_and_check(folder: Path) -> Report:
-    """Bulk-load the N-Quads in ``folder`` into its store and run the checks across interviews."""
-    from .store import OxigraphStore
+class _Inline:
+    """:func:`load_and_check` in this process (a build with one job)."""
 
-    store = OxigraphStore(folder / STORE_DIR)
-    try:
-        store.load_dataset(folder / DATASET_NQ)
-        return crosscheck(store)
-    finally:
-        store.close()
+    def __init__(self, nquads: Path, store_dir: Path) -> None:
+        self._args = (nquads, store_dir)
 
+    def __enter__(self) -> _Inline:
+        return self
 
-class _Inline(Executor):
-    """An executor that runs each call at once in this process (a build with one job)."""
+    def __exit__(self, *exc: object) -> None:
+        return None
 
-    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
-        future: Future[T] = Future()
-        try:
-            future.set_result(fn(*args, **kwargs))
-        except Exception as exc:
-            future.set_exception(exc)
-        return future
+    def result(self) -> tuple[Report, float]:
+        return load_and_check(*self._args)
 
 
-def _executor(jobs: int | None) -> Executor:
-    """One worker process beside this one, or this process alone when ``jobs`` is 1.
-
-    The worker is spawned, not forked: a process that has opened a store before has the
-    store engine's background threads, and a child forked from it can hang on their locks.
-    """
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
+def _checking(nquads: Path, store_dir: Path, jobs: int | None) -> Background | _Inline:
+    """The store's load and the checks across interviews: beside this process, in a child
+    interpreter, unless ``jobs`` is 1."""
     if (jobs or os.cpu_count() or 1) < 2:
-        return _Inline()
-    return ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+        return _Inline(nquads, store_dir)
+    return Background(nquads, store_dir)
 
 
 def _distinct(triples: Iterable[T]) -> Iterator[T]:

@@ -16,8 +16,11 @@ import gzip
 import hashlib
 import json
 import shutil
+import tempfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -27,6 +30,7 @@ from rdflib.namespace import DCTERMS, PROV, RDF, XSD
 from qikg import __version__
 
 from .iris import ONTOLOGY_IRI, QIKG, Iris
+from .runs import Runs
 from .store import Store
 
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
@@ -107,10 +111,10 @@ def write_dumps(folder: Path, nquads: Path, turtle: Path, trig: Path, study: str
     """Write the versioned dumps of the dataset in ``nquads`` into ``folder`` with SHA256SUMS.
 
     ``turtle`` and ``trig`` are the build's own merged Turtle and TriG files, copied as they are.
+    The others are written from ``nquads`` quad by quad: the dataset is never held in memory.
     """
     folder.mkdir(parents=True, exist_ok=True)
     stem = dataset_version(study)
-    quads = list(ox.parse(path=nquads, format=ox.RdfFormat.N_QUADS))
     dumps: list[Dump] = []
     for fmt in DUMP_FORMATS:
         path = folder / f"{stem}.{fmt.ext}"
@@ -119,16 +123,72 @@ def write_dumps(folder: Path, nquads: Path, turtle: Path, trig: Path, study: str
         elif fmt.ext == "trig":
             shutil.copyfile(trig, path)
         elif fmt.ext == "nt.gz":
-            triples = sorted({str(q.triple) + " .\n" for q in quads})
-            # mtime=0 and no file name in the header: the same data gives the same bytes
-            with path.open("wb") as raw, gzip.GzipFile("", "wb", 9, raw, mtime=0) as gz:
-                gz.write("".join(triples).encode("utf-8"))
+            write_ntriples(nquads, path)
         else:
-            ox.serialize(quads, path, ox.RdfFormat.JSON_LD)
+            ox.serialize(_quads(nquads), path, ox.RdfFormat.JSON_LD)
         dumps.append(Dump(path.name, fmt, path.stat().st_size, sha256_of(path)))
     sums = "".join(f"{d.sha256}  {d.name}\n" for d in dumps)
     (folder / SUMS_FILE).write_text(sums, encoding="utf-8")
     return dumps
+
+
+def write_ntriples(nquads: Path, path: Path) -> None:
+    """Gzip the distinct triples of the sorted ``nquads`` as sorted N-Triples lines.
+
+    Each line of the file is its triple's text, a space, then the graph: a triple's copies in
+    several graphs are adjacent lines, and the distinct triples come in the order of their own
+    N-Triples lines. Two lines first differ either inside both triples' text, at the same place
+    as the triples' lines do, or where the shorter triple's text ends: it is followed by a
+    space, the longer by a character of its object (``@``, ``^``, a blank node label's), all
+    above the space, in both kinds of line. This holds while pyoxigraph writes each term as the
+    file has it (the build writes the file with rdflib); a file that writes a term otherwise
+    (``"a"^^xsd:string`` for ``"a"``) is caught out of order and its triples are sorted on
+    disk instead.
+    """
+    if _gzip_sorted(path, _triple_lines(nquads)):
+        return
+    with tempfile.TemporaryDirectory(dir=path.parent) as tmp:
+        runs = Runs(Path(tmp))
+        lines = _triple_lines(nquads)
+        while chunk := set(islice(lines, RUN_LINES)):
+            runs.add(chunk)
+        if not _gzip_sorted(path, runs.merged()):
+            raise AssertionError("the merged runs are sorted")
+
+
+RUN_LINES = 200_000
+"""Triples sorted at once when a dataset's lines are not in the order of their triples."""
+_GZIP_BLOCK = 1 << 20
+
+
+def _quads(nquads: Path) -> Iterator[ox.Quad]:
+    return iter(ox.parse(path=nquads, format=ox.RdfFormat.N_QUADS))
+
+
+def _triple_lines(nquads: Path) -> Iterator[str]:
+    return (str(q.triple) + " .\n" for q in _quads(nquads))
+
+
+def _gzip_sorted(path: Path, lines: Iterable[str]) -> bool:
+    """Gzip ``lines`` into ``path``, each once; False as soon as one comes before the last."""
+    last = ""
+    block: list[str] = []
+    size = 0
+    # mtime=0 and no file name in the header: the same data gives the same bytes
+    with path.open("wb") as raw, gzip.GzipFile("", "wb", 9, raw, mtime=0) as gz:
+        for line in lines:
+            if line == last:
+                continue
+            if line < last:
+                return False
+            block.append(line)
+            size += len(line)
+            last = line
+            if size >= _GZIP_BLOCK:
+                gz.write("".join(block).encode("utf-8"))
+                block, size = [], 0
+        gz.write("".join(block).encode("utf-8"))
+    return True
 
 
 def _rows(store: Store, query: str) -> list[dict[str, str]]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import heapq
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
 from typing import TextIO
@@ -36,21 +36,25 @@ class Runs:
 
     def merge(self, out: Path) -> int:
         """Write every run's lines, in order, to ``out``; remove the runs; return the count."""
+        count = 0
+        with out.open("w", encoding="utf-8", newline="") as sink:
+            for line in self.merged():
+                sink.write(line)
+                count += 1
+        return count
+
+    def merged(self) -> Iterator[str]:
+        """Every run's lines, in order; the runs are removed once all are read."""
         runs = self.paths
         while len(runs) > FAN_IN:
             groups = [runs[i : i + FAN_IN] for i in range(0, len(runs), FAN_IN)]
             runs = [_merge(group, self._next()) for group in groups]
             self.paths = runs
-        count = 0
         with ExitStack() as stack:
             files = [stack.enter_context(_open(p)) for p in runs]
-            with out.open("w", encoding="utf-8", newline="") as sink:
-                for line in heapq.merge(*files):
-                    sink.write(line)
-                    count += 1
+            yield from heapq.merge(*files)
         shutil.rmtree(self.folder, ignore_errors=True)
         self.paths = []
-        return count
 
     def _next(self) -> Path:
         self.made += 1
