@@ -153,6 +153,10 @@ def query_table(runs: dict[str, dict[str, Any]]) -> list[str]:
     return lines
 
 
+def _ratio(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
 def http_table(runs: dict[str, dict[str, Any]]) -> list[str]:
     lines = [
         "| interviews | request | qikg serve | qikg serve, `--query-workers 0` "
@@ -169,7 +173,8 @@ def http_table(runs: dict[str, dict[str, Any]]) -> list[str]:
             lines.append(
                 f"| {_label(size)} | {label} | "
                 + " | ".join(cells)
-                + f" | {h[f'{what}_qikg_over_bare']:.2f} | {h[f'{what}_oxigraph_over_bare']:.2f} |"
+                + f" | {_ratio(h[f'{what}_qikg_over_bare'])}"
+                + f" | {_ratio(h[f'{what}_oxigraph_over_bare'])} |"
             )
     return lines
 

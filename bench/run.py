@@ -296,15 +296,18 @@ def bench_size(size: str, args: argparse.Namespace) -> dict[str, Any]:
         inputs = args.corpus
     out = work / f"built-{size}"
     print(f"[{size}] build", flush=True)
+    name = f"{started:%Y-%m-%d}-{size}.json"
     result["build"] = build_figures(inputs, out, work, args)
+    save(result, name)  # each part kept as soon as it is measured
     if "failed" not in result["build"]:
         print(f"[{size}] named queries", flush=True)
         result["queries"] = query_figures(out / "store", synthetic, args)
+        save(result, name)
         if not args.no_http:
             print(f"[{size}] HTTP", flush=True)
             result["http"] = http_figures(out, synthetic, args)
     result["targets"] = targets(size, result)
-    print(f"[{size}] -> {save(result, f'{started:%Y-%m-%d}-{size}.json')}", flush=True)
+    print(f"[{size}] -> {save(result, name)}", flush=True)
     return result
 
 
