@@ -115,6 +115,17 @@ def start_server(
     raise AssertionError("the server did not start:\n" + "\n".join(server.output))
 
 
+def serve_limited(
+    dataset: Path, limit_s: float, workers: int, *extra: str, cwd: Path
+) -> Iterator[LiveServer]:
+    """A module fixture's server of ``dataset``: queries stopped after ``limit_s`` seconds in
+    ``workers`` worker processes, ``extra`` arguments added; stopped when the fixture ends."""
+    args = ["--data", str(dataset), "--query-timeout", str(limit_s)]
+    server = start_server([*args, "--query-workers", str(workers), *extra], cwd=cwd)
+    yield server
+    server.stop()
+
+
 def write_data(folder: Path) -> list[str]:
     """The data files, and the ``serve`` arguments that load them."""
     (folder / "fixture.trig").write_text(FIXTURE_TRIG, encoding="utf-8")

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import ROOT
-from .test_clients import LiveServer, start_server
+from .test_clients import LiveServer, serve_limited
 
 LIMIT_S = 2
 WORKERS = 3
@@ -73,19 +73,7 @@ def listener() -> Iterator[Listener]:
 
 @pytest.fixture(scope="module")
 def live(example_dataset: Path) -> Iterator[LiveServer]:
-    server = start_server(
-        [
-            "--data",
-            str(example_dataset),
-            "--query-timeout",
-            str(LIMIT_S),
-            "--query-workers",
-            str(WORKERS),
-        ],
-        cwd=ROOT,
-    )
-    yield server
-    server.stop()
+    yield from serve_limited(example_dataset, LIMIT_S, WORKERS, cwd=ROOT)
 
 
 @dataclass

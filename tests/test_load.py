@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import ROOT
-from .test_clients import LiveServer, start_server
+from .test_clients import LiveServer, serve_limited
 
 DURATION_S = 12.0
 CLIENTS = 16
@@ -70,21 +70,7 @@ three asking named queries, three asking for pages, the rest cheap lookups."""
 
 @pytest.fixture(scope="module")
 def live(example_dataset: Path) -> Iterator[LiveServer]:
-    server = start_server(
-        [
-            "--data",
-            str(example_dataset),
-            "--query-timeout",
-            str(LIMIT_S),
-            "--query-workers",
-            str(WORKERS),
-            "--threads",
-            str(THREADS),
-        ],
-        cwd=ROOT,
-    )
-    yield server
-    server.stop()
+    yield from serve_limited(example_dataset, LIMIT_S, WORKERS, "--threads", str(THREADS), cwd=ROOT)
 
 
 class Client(threading.Thread):
