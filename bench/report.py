@@ -13,7 +13,7 @@ from typing import Any
 
 from bench.curve import curve_svg, curve_table, latest_curve
 from bench.http import SERVERS
-from bench.run import RESULTS, TARGETS
+from bench.targets import RESULTS, TARGETS
 
 START = "<!-- bench:start (python -m bench.report --write README.md) -->"
 END = "<!-- bench:end -->"

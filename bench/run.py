@@ -50,17 +50,7 @@ from bench.curve import curve_fits
 from bench.generate import CORPUS, generate
 from bench.http import HEAVY, ROOT, http_figures
 from bench.queries import query_figures
-
-RESULTS = Path(__file__).parent / "results"
-TARGETS = {
-    "corpus_build_s": 60.0,
-    "build_3600_s": 15 * 60.0,
-    "build_3600_rss_bytes": 4 * 2**30,
-    "query_ratio": 1.5,
-    "lookup_share_of_bare": 0.8,
-    "validation_per_interview_spread": 1.5,
-}
-
+from bench.targets import RESULTS, targets
 
 # -- processes -------------------------------------------------------------------------------
 
@@ -200,37 +190,6 @@ def build_figures(
 
 
 # -- targets and machine ---------------------------------------------------------------------
-
-
-def target(name: str, value: float | None, limit: float, *, at_most: bool) -> dict[str, Any]:
-    """A target met or missed; ``by`` is how far past the limit the value is, as a ratio."""
-    if value is None:
-        return {"target": name, "limit": limit, "value": None, "met": False, "by": "not measured"}
-    met = value <= limit if at_most else value >= limit
-    by = value / limit if at_most else limit / value if value else float("inf")
-    return {"target": name, "limit": limit, "value": value, "met": met, "by": by}
-
-
-def targets(size: str, result: dict[str, Any]) -> list[dict[str, Any]]:
-    found = []
-    build = result.get("build", {})
-    seconds = build.get("seconds")
-    if size == "corpus":
-        found.append(target("corpus built and validated (s)", seconds, 60.0, at_most=True))
-    if size == "3600":
-        found.append(target("3,600 built and validated (s)", seconds, 900.0, at_most=True))
-        rss = build.get("peak_rss_bytes")
-        found.append(target("3,600 build peak RSS (GiB)", rss and rss / 2**30, 4.0, at_most=True))
-    for name, q in result.get("queries", {}).items():
-        found.append(target(f"{name}: p50 over raw pyoxigraph", q["ratio_p50"], 1.5, at_most=True))
-    http = result.get("http")
-    if http:
-        found.append(
-            target(
-                "lookups/s: qikg over bare Flask", http["lookup_qikg_over_bare"], 0.8, at_most=False
-            )
-        )
-    return found
 
 
 def machine() -> dict[str, Any]:

@@ -181,12 +181,17 @@ def _map(
     return list(_imap(fn, args, jobs, label))
 
 
+def _jobs(jobs: int | None) -> int:
+    """The number of worker processes: ``jobs``, or one per core when it is not given."""
+    return jobs or os.cpu_count() or 1
+
+
 def _imap(
     fn: Callable[..., T], args: list[tuple[Any, ...]], jobs: int | None, label: str
 ) -> Iterator[T]:
     """:func:`_map` yielding each result as soon as it and those before it are done, so the
     caller can write it out and let it go instead of holding every result at once."""
-    jobs = jobs or os.cpu_count() or 1
+    jobs = _jobs(jobs)
     with Progress(label, len(args)) as bar:
         if jobs < 2 or len(args) < 2:
             for a in args:
@@ -452,7 +457,7 @@ class _Inline:
 def _checking(nquads: Path, store_dir: Path, jobs: int | None) -> Background | _Inline:
     """The store's load and the checks across interviews: beside this process, in a child
     interpreter, unless ``jobs`` is 1."""
-    if (jobs or os.cpu_count() or 1) < 2:
+    if _jobs(jobs) < 2:
         return _Inline(nquads, store_dir)
     return Background(nquads, store_dir)
 
