@@ -162,7 +162,9 @@ def http_figures(out: Path, synthetic: bool, args: argparse.Namespace) -> dict[s
         "heavy_params": values,
         "lookup_query": LOOKUP.format(iri=interview),
     }
+    kinds = ("lookup",) if args.http_lookup_only else ("lookup", "heavy")
     for name, (command, endpoints) in servers.items():
+        endpoints = {what: endpoints[what] for what in kinds}
         log = (out.parent / f"server-{name}.log").open("wb")
         proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
         try:
@@ -189,7 +191,7 @@ def http_figures(out: Path, synthetic: bool, args: argparse.Namespace) -> dict[s
                 proc.kill()
                 proc.wait()
             log.close()
-    for what in ("lookup", "heavy"):
+    for what in kinds:
         q, q0, bare, oxs = (figures[s][what]["requests_per_s"] for s in SERVERS)
         # None when the bare app answered nothing within the run (a query longer than the run)
         figures[f"{what}_qikg_over_bare"] = q / bare if bare else None

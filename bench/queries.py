@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +33,19 @@ def percentile(runs: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def query_figures(store_dir: Path, synthetic: bool, args: argparse.Namespace) -> dict[str, Any]:
-    """p50 and p95 of every named query through qikg and through raw pyoxigraph."""
+def query_figures(
+    store_dir: Path,
+    synthetic: bool,
+    args: argparse.Namespace,
+    done: Callable[[dict[str, Any]], None] = lambda figures: None,
+) -> dict[str, Any]:
+    """p50 and p95 of every named query through qikg and through raw pyoxigraph.
+
+    ``done`` is handed the figures so far after each query. Once ``args.query_budget_s``
+    seconds are spent, the queries left are not started and are marked as skipped.
+    """
+    budget = args.query_budget_s
+    began = time.perf_counter()
     store = OxigraphStore.open_read_only(store_dir)
     raw = ox.Store.read_only(str(store_dir))
     executor = StoreExecutor(store)
@@ -41,6 +53,12 @@ def query_figures(store_dir: Path, synthetic: bool, args: argparse.Namespace) ->
     try:
         for query in named_queries().values():
             values = example_values(query, synthetic)
+            if budget is not None and time.perf_counter() - began > budget:
+                figures[query.name] = {
+                    "params": values,
+                    "skipped": f"not run: the query budget ({budget:.0f} s) was spent",
+                }
+                continue
             bindings = bind(query, values, resolver(executor))
             subs = {ox.Variable(k): v for k, v in bindings.items()}
             ours: list[float] = []
@@ -73,6 +91,7 @@ def query_figures(store_dir: Path, synthetic: bool, args: argparse.Namespace) ->
                 "raw_p95_ms": percentile(theirs, 0.95) * 1000,
                 "ratio_p50": p50 / raw50,
             }
+            done(figures)
     finally:
         store.close()
     return figures

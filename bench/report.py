@@ -49,7 +49,7 @@ def _label(size: str) -> str:
 def build_table(runs: dict[str, dict[str, Any]]) -> list[str]:
     lines = [
         "| interviews | files | triples | build + validation (CPU) | files/s | triples/s "
-        "| validation (CPU): per interview, documents/s, triples/s | peak RSS | on disk "
+        "| validation (CPU): per interview, documents/s, triples/s | peak RSS (PSS) | on disk "
         "| pyoxigraph bulk load (baseline) |",
         "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
@@ -64,12 +64,19 @@ def build_table(runs: dict[str, dict[str, Any]]) -> list[str]:
             f"| {_label(size)} | {b['files']:,} | {b['triples']:,} "
             f"| {_n(b['seconds'], 1)} s ({_n(b['cpu_seconds'], 1)} s) "
             f"| {_n(b['files_per_s'], 1)} | {_n(b['triples_per_s'])} "
-            f"| {_validation(b)} | {_gib(b['peak_rss_bytes'])} "
+            f"| {_validation(b)} | {_memory(b)} "
             f"| {b['disk_bytes'] / 2**20:,.0f} MiB | {_n(base.get('seconds'), 2)} s "
             f"({_n(base.get('cpu_seconds'), 2)} s) "
             f"{_n(base.get('triples_per_s'))} triples/s |"
         )
     return lines
+
+
+def _memory(build: dict[str, Any]) -> str:
+    """Peak summed RSS of the build's processes, and their summed PSS where it was measured."""
+    rss = _gib(build["peak_rss_bytes"])
+    pss = build.get("peak_pss_bytes")
+    return rss if pss is None else f"{rss} (PSS {_gib(pss)})"
 
 
 def _validation(build: dict[str, Any]) -> str:
@@ -146,6 +153,8 @@ def query_table(runs: dict[str, dict[str, Any]]) -> list[str]:
             cells.append(
                 "-"
                 if q is None
+                else q["skipped"]
+                if "skipped" in q
                 else f"{q['p50_ms']:.1f} / {q['p95_ms']:.1f} ms, {q['raw_p50_ms']:.1f} ms, "
                 f"{q['ratio_p50']:.2f}x"
             )
@@ -168,6 +177,8 @@ def http_table(runs: dict[str, dict[str, Any]]) -> list[str]:
         if not h:
             continue
         for what in ("lookup", "heavy"):
+            if what not in h["qikg"]:  # a run of the lookups only (--http-lookup-only)
+                continue
             label = "one-row lookup" if what == "lookup" else f"`{h['heavy_query']}`"
             cells = [_http_cell(h[s][what]) for s in SERVERS]
             lines.append(

@@ -61,6 +61,11 @@ class Measured:
     cpu_seconds: float
     """User and system time of the process and the descendants it waited for."""
     peak_rss: int
+    """The process tree's largest summed RSS (a page shared by several processes counts in
+    each)."""
+    peak_pss: int
+    """The process tree's largest summed PSS (a shared page split between its sharers): the
+    memory the tree really held."""
     output: dict[str, Any] | None
     stopped: str | None
     log: str
@@ -75,12 +80,14 @@ def measure(cmd: list[str], *, max_rss: int, max_seconds: float) -> Measured:
         cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT
     )
     root = psutil.Process(proc.pid)
-    peak = 0
+    peak = peak_pss = 0
     stopped = None
     while proc.poll() is None:
         try:
             tree = [root, *root.children(recursive=True)]
-            peak = max(peak, sum(_rss(p) for p in tree))
+            sizes = [_memory(p) for p in tree]
+            peak = max(peak, sum(rss for rss, _ in sizes))
+            peak_pss = max(peak_pss, sum(pss for _, pss in sizes))
         except psutil.NoSuchProcess:
             pass
         elapsed = time.perf_counter() - t0
@@ -107,14 +114,22 @@ def measure(cmd: list[str], *, max_rss: int, max_seconds: float) -> Measured:
             parsed = None
     if parsed is None and stopped is None:
         stopped = f"exited with status {proc.returncode}"
-    return Measured(seconds, cpu, peak, parsed, stopped, "\n".join(lines[-20:]))
+    return Measured(seconds, cpu, peak, peak_pss, parsed, stopped, "\n".join(lines[-20:]))
 
 
-def _rss(p: psutil.Process) -> int:
+def _memory(p: psutil.Process) -> tuple[int, int]:
+    """RSS and PSS of ``p`` (PSS where the system gives it, else RSS)."""
     try:
-        return int(p.memory_info().rss)
-    except (psutil.NoSuchProcess, psutil.AccessDenied):
-        return 0
+        m = p.memory_full_info()
+    except psutil.AccessDenied:
+        try:
+            rss = int(p.memory_info().rss)
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            return 0, 0
+        return rss, rss
+    except psutil.NoSuchProcess:
+        return 0, 0
+    return int(m.rss), int(getattr(m, "pss", m.rss))
 
 
 def disk_bytes(path: Path) -> int:
@@ -149,6 +164,7 @@ def build_figures(
     )
     figures: dict[str, Any] = {
         "peak_rss_bytes": built.peak_rss,
+        "peak_pss_bytes": built.peak_pss,
         "wall_seconds": built.seconds,
         "cpu_seconds": built.cpu_seconds,
     }
@@ -179,6 +195,7 @@ def build_figures(
             "quads": loaded.output["quads"],
             "triples_per_s": loaded.output["quads"] / loaded.output["seconds"],
             "peak_rss_bytes": loaded.peak_rss,
+            "peak_pss_bytes": loaded.peak_pss,
             "store_disk_bytes": disk_bytes(baseline_dir),
         }
         figures["build_over_bulk_load"] = b["seconds"] / loaded.output["seconds"]
@@ -259,12 +276,18 @@ def bench_size(size: str, args: argparse.Namespace) -> dict[str, Any]:
     result["build"] = build_figures(inputs, out, work, args)
     save(result, name)  # each part kept as soon as it is measured
     if "failed" not in result["build"]:
-        print(f"[{size}] named queries", flush=True)
-        result["queries"] = query_figures(out / "store", synthetic, args)
-        save(result, name)
         if not args.no_http:
             print(f"[{size}] HTTP", flush=True)
             result["http"] = http_figures(out, synthetic, args)
+            save(result, name)
+        print(f"[{size}] named queries", flush=True)
+
+        def keep(figures: dict[str, Any]) -> None:
+            result["queries"] = figures
+            result["targets"] = targets(size, result)
+            save(result, name)
+
+        result["queries"] = query_figures(out / "store", synthetic, args, keep)
     result["targets"] = targets(size, result)
     print(f"[{size}] -> {save(result, name)}", flush=True)
     return result
@@ -336,11 +359,21 @@ def main() -> None:
     ap.add_argument("--http-repeats", type=int, default=3)
     ap.add_argument("--no-http", action="store_true")
     ap.add_argument(
+        "--http-lookup-only",
+        action="store_true",
+        help="measure the lookup only, not the heavy query (for sizes where it outlasts a run)",
+    )
+    ap.add_argument(
         "--http-only", action="store_true", help="HTTP again on sizes built earlier in --work"
     )
     ap.add_argument("--query-runs-min", type=int, default=5)
     ap.add_argument("--query-runs-max", type=int, default=50)
     ap.add_argument("--query-seconds", type=float, default=5.0)
+    ap.add_argument(
+        "--query-budget-s",
+        type=float,
+        help="start no named query after this many seconds of them; those left are skipped",
+    )
     ap.add_argument("--max-rss-gib", type=float, default=12.0)
     ap.add_argument("--max-build-s", type=float, default=3600.0)
     ap.add_argument(

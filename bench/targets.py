@@ -54,6 +54,8 @@ def targets(size: str, result: dict[str, Any]) -> list[dict[str, Any]]:
             )
         )
     for name, q in result.get("queries", {}).items():
+        if "skipped" in q:
+            continue
         found.append(
             target(
                 f"{name}: p50 over raw pyoxigraph",

@@ -7,6 +7,7 @@ half-written dataset behind.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
@@ -201,7 +202,15 @@ def _imap(
         from concurrent.futures import ProcessPoolExecutor
 
         with ProcessPoolExecutor(min(jobs, len(args))) as pool:
-            for done in pool.map(fn, *zip(*args, strict=True)):
+            # The workers are forked at the first task. Frozen, this process's objects are left
+            # out of the workers' garbage collections, which would otherwise write to every
+            # page they share with it and so copy them (the sources read, in a large build).
+            gc.freeze()
+            try:
+                ran = pool.map(fn, *zip(*args, strict=True))
+            finally:
+                gc.unfreeze()
+            for done in ran:
                 yield done
                 bar.step()
 

@@ -80,11 +80,14 @@ def test_the_newest_result_of_each_size_is_reported(tmp_path: Path) -> None:
 
 
 def test_the_build_row_holds_the_measured_figures() -> None:
-    rows = build_table({"3600": _result("3600", "2026-11-29T06:00:00+00:00")})
+    result = _result("3600", "2026-11-29T06:00:00+00:00")
+    result["build"]["peak_pss_bytes"] = 3 * 2**29
+    rows = build_table({"3600": result})
     # 870 files / 1,800 s = 0.48 files/s; 2,447,845 / 1,800 = 1,360 triples/s
     assert rows[2] == (
         "| 3,600 synthetic | 870 | 2,447,845 | 1,800.0 s (3,000.0 s) | 0.5 | 1,360 "
-        "| 500 ms, 4.0, 12,000 | 5.00 GiB | 3,072 MiB | 30.00 s (50.00 s) 80,000 triples/s |"
+        "| 500 ms, 4.0, 12,000 | 5.00 GiB (PSS 1.50 GiB) | 3,072 MiB "
+        "| 30.00 s (50.00 s) 80,000 triples/s |"
     )
 
 
