@@ -14,6 +14,8 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,7 +23,6 @@ from typing import Any, TypeVar
 
 from qikg import __version__
 from qikg.errors import ParseError, PrivacyFailure, UnsupportedInput, ValidationFailure
-from qikg.ontology import ontology_graph
 
 from .audit import Finding, Policy, audit, default_policy
 from .cache import Cache, code_fingerprint, digest, settings_fingerprint, unit_key
@@ -39,7 +40,7 @@ from .sources import CodeBookFile, Read, Skipped, Source, discover, read_file
 from .study import Study, default_study
 from .units import FileSummary, Outcome, Settings, Unit, literals, run
 from .units import nquad_lines as nquad_lines
-from .validate import Report, core_shapes, validate
+from .validate import Report, validate
 
 T = TypeVar("T")
 DATASET_TRIG = "dataset.trig"
@@ -111,13 +112,14 @@ def read_sources(
     keep_going: bool = False,
     jobs: int | None = None,
     cache: Cache | None = None,
+    pool: Executor | None = None,
 ) -> tuple[list[Source], list[CodeBookFile], list[Skipped], list[ParseError]]:
     """Read every input file; a folder's files of no supported format are skipped.
 
     Returns the sources, the code books of projects with no interview, the skipped files
     and (with ``keep_going``) the errors. Files already read by an earlier build (same
-    content, name, folder and settings) come from ``cache``; the others are read in ``jobs``
-    worker processes.
+    content, name, folder and settings) come from ``cache``; the others are read in ``pool``'s
+    worker processes, or, without a pool, in ``jobs`` worker processes of its own.
     """
     cache = cache or Cache(None, "")
     found, skipped = discover(inputs)
@@ -135,7 +137,9 @@ def read_sources(
     todo = sorted(
         (i for i, o in enumerate(outcomes) if o is None), key=lambda i: -found[i][0].stat().st_size
     )
-    read = _map(_read_one, [(found[i][0], study) for i in todo], jobs, "reading")
+    own = pool is None and len(todo) > 1
+    with _workers(jobs) if own else nullcontext(pool) as workers:
+        read = _map(_read_one, [(found[i][0], study) for i in todo], workers, "reading")
     for i, outcome in zip(todo, read, strict=True):
         outcomes[i] = outcome
         if not isinstance(outcome, ParseError):
@@ -176,10 +180,10 @@ def _run_unit(unit: Unit, settings: Settings) -> Outcome:
 
 
 def _map(
-    fn: Callable[..., T], args: list[tuple[Any, ...]], jobs: int | None, label: str
+    fn: Callable[..., T], args: list[tuple[Any, ...]], pool: Executor | None, label: str
 ) -> list[T]:
-    """``fn`` over ``args`` in order, in worker processes when there are several of each."""
-    return list(_imap(fn, args, jobs, label))
+    """``fn`` over ``args`` in order, in ``pool``'s worker processes when there are several."""
+    return list(_imap(fn, args, pool, label))
 
 
 def _jobs(jobs: int | None) -> int:
@@ -187,43 +191,52 @@ def _jobs(jobs: int | None) -> int:
     return jobs or os.cpu_count() or 1
 
 
+@contextmanager
+def _workers(jobs: int | None) -> Iterator[Executor | None]:
+    """``jobs`` worker processes, forked at once (none when ``jobs`` is 1).
+
+    Forked before the build reads its inputs, the workers share none of them with it: a large
+    build would otherwise have each worker map the pages of every source read. While they
+    fork, this process's objects are frozen, left out of the workers' garbage collections,
+    which would otherwise write to (and so copy) every page they share with it. Each worker
+    parses the ontology and shapes when its first interview needs them.
+    """
+    count = _jobs(jobs)
+    if count < 2:
+        yield None
+        return
+    with ProcessPoolExecutor(count) as pool:
+        gc.freeze()
+        try:
+            pool.submit(int).result()  # the first task forks every worker
+        finally:
+            gc.unfreeze()
+        yield pool
+
+
 def _imap(
-    fn: Callable[..., T], args: list[tuple[Any, ...]], jobs: int | None, label: str
+    fn: Callable[..., T], args: list[tuple[Any, ...]], pool: Executor | None, label: str
 ) -> Iterator[T]:
     """:func:`_map` yielding each result as soon as it and those before it are done, so the
     caller can write it out and let it go instead of holding every result at once."""
-    jobs = _jobs(jobs)
     with Progress(label, len(args)) as bar:
-        if jobs < 2 or len(args) < 2:
+        if pool is None or len(args) < 2:
             for a in args:
                 yield fn(*a)
                 bar.step()
             return
-        from concurrent.futures import ProcessPoolExecutor
-
-        with ProcessPoolExecutor(min(jobs, len(args))) as pool:
-            # The workers are forked at the first task. Frozen, this process's objects are left
-            # out of the workers' garbage collections, which would otherwise write to every
-            # page they share with it and so copy them (the sources read, in a large build).
-            gc.freeze()
-            try:
-                ran = pool.map(fn, *zip(*args, strict=True))
-            finally:
-                gc.unfreeze()
-            for done in ran:
-                yield done
-                bar.step()
+        for done in pool.map(fn, *zip(*args, strict=True)):
+            yield done
+            bar.step()
 
 
 def _outcomes(
-    units: list[Unit], keys: list[str], settings: Settings, cache: Cache, jobs: int | None
+    units: list[Unit], keys: list[str], settings: Settings, cache: Cache, pool: Executor | None
 ) -> Iterator[Outcome]:
     """Each unit's outcome in order: from the cache, or converted and validated (and then
     kept in the cache when it conforms). Cached outcomes are loaded one at a time."""
     todo = [i for i, k in enumerate(keys) if not cache.has_outcome(k)]
-    if todo:  # parsed once here rather than once in each worker process
-        ontology_graph(), core_shapes()
-    ran = _imap(_run_unit, [(units[i], settings) for i in todo], jobs, "validating")
+    ran = _imap(_run_unit, [(units[i], settings) for i in todo], pool, "validating")
     fresh = set(todo)
     for i, (unit, key) in enumerate(zip(units, keys, strict=True)):
         found = None if i in fresh else cache.outcome(key)
@@ -271,25 +284,29 @@ def build(
     if participants is None:
         participants = default_participants() if shipped else []
     store_cache = Cache((cache or default_cache(out)) if use_cache else None, code_fingerprint())
-    sources, books, skipped, errors = read_sources(
-        inputs, study, keep_going=keep_going, jobs=jobs, cache=store_cache
-    )
     iris = Iris(base, study.id)
     settings = Settings(iris, study, codebook, policy, shipped and codebook is default_codebook())
     fingerprint = settings_fingerprint(settings, store_cache.code)
-    units = _units(sources, participants)
-    keys = [unit_key(u, fingerprint) for u in units]
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    with _workers(jobs) as pool:
+        sources, books, skipped, errors = read_sources(
+            inputs, study, keep_going=keep_going, jobs=jobs, cache=store_cache, pool=pool
+        )
+        units = _units(sources, participants)
+        keys = [unit_key(u, fingerprint) for u in units]
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+        try:
+            # each interview's lines go to disk as it is done: a large study's lines never
+            # sit in memory together
+            runs = Runs(tmp / RUNS_DIR)
+            results: list[Outcome] = []
+            for done in _outcomes(units, keys, settings, store_cache, pool):
+                runs.add(done.lines)
+                results.append(replace(done, lines=[]))
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
     try:
-        # each interview's lines go to disk as it is done: a large study's lines never
-        # sit in memory together
-        runs = Runs(tmp / RUNS_DIR)
-        results: list[Outcome] = []
-        for done in _outcomes(units, keys, settings, store_cache, jobs):
-            runs.add(done.lines)
-            results.append(replace(done, lines=[]))
-
         curation = Curation.shipped() if settings.curated else Curation()
         builder = Builder(iris, study, codebook, Context(), curation)
         defined = [c for o in results for c in o.defined] + [c for b in books for c in b.codes]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import io
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -239,14 +240,45 @@ def _private_dirty_kib_after_collect(_: int) -> int:
 
 @pytest.mark.skipif(not Path("/proc/self/smaps_rollup").exists(), reason="reads Linux /proc")
 def test_workers_do_not_copy_the_memory_they_share_with_the_build(monkeypatch):
-    # A large build holds every source read when it forks its workers. A worker's garbage
-    # collection writes to each object it visits, so without gc.freeze every page of those
-    # objects is copied into every worker.
+    # A worker's garbage collection writes to each object it visits: without gc.freeze, every
+    # page of the objects this process held when the worker was forked is copied into it.
     held = [{"n": n} for n in range(300_000)]
     args = [(0,), (1,)]
-    frozen = list(build_module._imap(_private_dirty_kib_after_collect, args, 2, "test"))
+    with build_module._workers(2) as pool:
+        frozen = build_module._map(_private_dirty_kib_after_collect, args, pool, "test")
     assert gc.get_freeze_count() == 0  # this process collects as before
     monkeypatch.setattr(gc, "freeze", lambda: None)
-    copied = list(build_module._imap(_private_dirty_kib_after_collect, args, 2, "test"))
+    with build_module._workers(2) as pool:
+        copied = build_module._map(_private_dirty_kib_after_collect, args, pool, "test")
     assert len(held) == 300_000
     assert max(frozen) * 3 < min(copied), (frozen, copied)
+
+
+def test_workers_are_forked_before_the_inputs_are_read(study_folder, tmp_path, monkeypatch):
+    # The workers must not inherit the sources read: they are forked before reading starts,
+    # and reading and converting both run in them.
+    order: list[str] = []
+    forked = build_module._workers
+
+    @contextmanager
+    def workers(jobs):
+        with forked(jobs) as pool:
+            order.append("forked")
+            yield pool
+
+    def reading(path, study):
+        order.append("read")
+        return build_module.read_file(path, study)
+
+    monkeypatch.setattr(build_module, "_workers", workers)
+    monkeypatch.setattr(build_module, "_read_one", reading)
+    monkeypatch.setattr(build_module, "_imap", _in_process_imap)
+    build([study_folder], tmp_path / "out", use_cache=False, jobs=2)
+    assert order[0] == "forked" and order.count("forked") == 1
+    assert order.count("read") == len(FILES)
+
+
+def _in_process_imap(fn, args, pool, label):
+    """The build's mapping, run here so that the test sees each call (the pool is still made)."""
+    assert pool is not None
+    return (fn(*a) for a in args)
