@@ -15,7 +15,7 @@ The app only reads its store. Configuration keys (defaults in :data:`DEFAULT_CON
                       counts multiply to at most this runs in the request thread, without a
                       worker (:mod:`qikg.server.fast_path`; 10,000; ``0`` sends every query to
                       the workers)
-``SPARQL_FRONT``      answer cheap ``GET /sparql`` lookups in a WSGI front before Flask
+``SPARQL_FRONT``      answer cheap ``/sparql`` lookups (GET, POST) in a WSGI front before Flask
                       (:mod:`qikg.server.sparql_front`; the same answers, less work; ``True``)
 ``MAX_QUERY_BYTES``   the longest query accepted, in UTF-8 bytes (100,000; longer gets 413)
 ``MAX_CONTENT_LENGTH`` the largest request body, in bytes (``None``: 3 x ``MAX_QUERY_BYTES`` +

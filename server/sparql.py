@@ -14,7 +14,9 @@ Limits and refusals:
 * a query runs at most ``QUERY_TIMEOUT_S`` seconds, then is stopped and answered with 503
   (``Retry-After``); 503 also when every query worker stayed busy that long. A query whose
   cost is proved small before it runs (:mod:`qikg.server.fast_path`, within
-  ``FAST_PATH_MAX_MATCHES``) runs in the request thread instead of a worker.
+  ``FAST_PATH_MAX_MATCHES``) runs in the request thread instead of a worker; sent with GET or
+  POST, it is answered by the WSGI front (:mod:`qikg.server.sparql_front`) with this module's
+  checks, without Flask's request handling.
 * at most ``MAX_RESULT_ROWS`` rows (SELECT) or triples (CONSTRUCT, DESCRIBE) are sent; every
   such answer carries ``X-Qikg-Row-Limit: <limit>``. A longer answer is cut, never silently: it
   then also carries ``X-Qikg-Truncated: true``. Page with ``ORDER BY`` and ``LIMIT``/``OFFSET``
@@ -223,7 +225,6 @@ def parse_urlencoded(raw: bytes, where: str) -> list[tuple[str, str]]:
 
 def _read_body(limit: int) -> bytes:
     """The request body, refused with 413 beyond ``limit`` bytes."""
-    limit = min(limit, int(current_app.config["MAX_CONTENT_LENGTH"]))
     too_big = ProtocolError(
         413,
         f"The request body is larger than this endpoint accepts ({limit} bytes). "
@@ -243,40 +244,37 @@ def _request_params() -> list[tuple[str, str]]:
     url_params = parse_urlencoded(request.query_string, "the URL")
     if request.method != "POST":
         return url_params
-    mimetype = request.mimetype
+    limit = body_limit(request.mimetype, request.mimetype_params, url_params, current_app.config)
+    return post_params(request.mimetype, url_params, _read_body(limit))
+
+
+_BOTH = "The query is given both in the URL and in the request body; send it in one place only."
+
+
+def body_limit(
+    mimetype: str,
+    mimetype_params: Mapping[str, str],
+    url_params: list[tuple[str, str]],
+    config: Mapping[str, Any],
+) -> int:
+    """The most bytes a POST body of this type may have, once the checks that need no body
+    passed; raises :class:`ProtocolError`."""
     if mimetype == "application/sparql-update":
         raise ProtocolError(403, _READ_ONLY, refusal="update")
-    url_has_query = any(name == "query" for name, _ in url_params)
-    both = ProtocolError(
-        400,
-        "The query is given both in the URL and in the request body; send it in one place only.",
-    )
+    most = int(config["MAX_CONTENT_LENGTH"])
     if mimetype == "application/x-www-form-urlencoded":
-        body = _read_body(int(current_app.config["MAX_CONTENT_LENGTH"]))
-        body_params = parse_urlencoded(body, "the request body")
-        if url_has_query and any(name == "query" for name, _ in body_params):
-            raise both
-        return url_params + body_params
+        return most
     if mimetype == "application/sparql-query":
-        charset = request.mimetype_params.get("charset", "utf-8").lower()
+        charset = mimetype_params.get("charset", "utf-8").lower()
         if charset not in ("utf-8", "utf8"):
             raise ProtocolError(
                 415,
                 f"The query body is declared as {charset}; this endpoint reads queries as UTF-8. "
                 "Send Content-Type: application/sparql-query; charset=utf-8.",
             )
-        if url_has_query:
-            raise both
-        body = _read_body(_max_query_bytes())
-        try:
-            text = body.decode("utf-8")
-        except UnicodeDecodeError as err:
-            raise ProtocolError(
-                400,
-                f"The query body is not valid UTF-8 ({err.reason} at byte {err.start}). "
-                "Encode the query as UTF-8.",
-            ) from err
-        return [*url_params, ("query", text)]
+        if any(name == "query" for name, _ in url_params):
+            raise ProtocolError(400, _BOTH)
+        return min(int(config["MAX_QUERY_BYTES"]), most)
     got = f"Content-Type {mimetype}" if mimetype else "no Content-Type"
     raise ProtocolError(
         415,
@@ -284,6 +282,29 @@ def _request_params() -> list[tuple[str, str]]:
         f"(with query=...) or application/sparql-query (with the query as the body); "
         f"this request has {got}.",
     )
+
+
+def post_params(
+    mimetype: str, url_params: list[tuple[str, str]], body: bytes
+) -> list[tuple[str, str]]:
+    """The protocol parameters of a POST whose type :func:`body_limit` accepted: the URL's,
+    then the body's; raises :class:`ProtocolError`."""
+    if mimetype == "application/x-www-form-urlencoded":
+        body_params = parse_urlencoded(body, "the request body")
+        if any(name == "query" for name, _ in url_params) and any(
+            name == "query" for name, _ in body_params
+        ):
+            raise ProtocolError(400, _BOTH)
+        return url_params + body_params
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ProtocolError(
+            400,
+            f"The query body is not valid UTF-8 ({err.reason} at byte {err.start}). "
+            "Encode the query as UTF-8.",
+        ) from err
+    return [*url_params, ("query", text)]
 
 
 def requested_formats(params: Iterable[tuple[str, str]]) -> tuple[str, ...]:

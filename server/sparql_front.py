@@ -2,11 +2,13 @@
 
 A lookup the fast path proves cheap (:mod:`qikg.server.fast_path`) costs less to run than Flask
 spends around it (request context, routing, hooks, response object). The front wraps the app's
-WSGI callable and answers a plain ``GET /sparql?query=`` itself when the query takes the fast
-path. It runs the view's own code (:func:`~qikg.server.sparql.plan_query`: the same refusals,
-before anything runs) and answers what Flask would: the same status, body and headers, the same
+WSGI callable and answers a ``GET /sparql?query=`` or a ``POST`` (form or
+``application/sparql-query``, its length given) itself when the query takes the fast path. It
+runs the view's own code (:func:`~qikg.server.sparql.plan_query`: the same refusals, before
+anything runs) and answers what Flask would: the same status, body and headers, the same
 metrics and the same access-log line. Every other request goes to Flask unchanged: another path
-or method, a refusal or any error, a query for the workers, a request it has doubts about.
+or method, a refusal or any error, a query for the workers, a request it has doubts about (a
+body it read is handed on).
 
 It answers nothing until Flask has handled one request (Flask accepts no new hooks after that),
 and only if the app's request handling is then the one it reproduces: the hooks, routes and
@@ -15,12 +17,14 @@ signals checked by :func:`reproduces`. Another hook turns it off, never its answ
 
 from __future__ import annotations
 
+import io
 import time
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, signals
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import parse_options_header
 from werkzeug.wsgi import get_content_length
 
 from . import operations, security, sparql
@@ -58,7 +62,8 @@ class SparqlFront:
         """``None`` until Flask has handled a request, then whether the front answers."""
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        if self._ready and environ["REQUEST_METHOD"] == "GET":
+        method = environ["REQUEST_METHOD"]
+        if self._ready and method in ("GET", "POST"):
             route = ROUTES.get(environ.get("PATH_INFO", ""))
             if route is not None:
                 started = time.perf_counter()
@@ -71,7 +76,7 @@ class SparqlFront:
                     self._metrics.path_series["fast"].inc()
                     record(
                         self._metrics,
-                        "GET",
+                        method,
                         route,
                         200,
                         time.perf_counter() - started,
@@ -86,11 +91,15 @@ class SparqlFront:
             self._ready = reproduces(self._app)
         return answered
 
-    def _lookup(self, environ: Mapping[str, Any]) -> tuple[bytes, list[tuple[str, str]]] | None:
+    def _lookup(self, environ: WSGIEnvironment) -> tuple[bytes, list[tuple[str, str]]] | None:
         """The body and headers of the answer, or ``None`` when Flask is to answer."""
-        params = sparql.parse_urlencoded(
+        url_params = sparql.parse_urlencoded(
             environ.get("QUERY_STRING", "").encode("latin-1"), "the URL"
         )
+        post = environ["REQUEST_METHOD"] == "POST"
+        params = self._post_params(environ, url_params) if post else url_params
+        if params is None:
+            return None
         queries = [value for name, value in params if name == "query"]
         if len(queries) != 1 or any(name == "update" for name, _ in params):
             return None
@@ -117,6 +126,24 @@ class SparqlFront:
             *self._tail,
         ]
         return answer.body, headers
+
+    def _post_params(
+        self, environ: WSGIEnvironment, url_params: list[tuple[str, str]]
+    ) -> list[tuple[str, str]] | None:
+        """The parameters of a POST (see :func:`qikg.server.sparql.post_params`), or ``None``
+        when its body's length is not given or is past the limit (Flask refuses or reads it).
+        The body read is put back as ``wsgi.input``: Flask reads the same bytes if it answers."""
+        mimetype, options = parse_options_header(environ.get("CONTENT_TYPE", ""))
+        mimetype = mimetype.lower()
+        limit = sparql.body_limit(mimetype, options, url_params, self._app.config)
+        length = get_content_length(environ)
+        if length is None or length > limit:
+            return None
+        body = environ["wsgi.input"].read(length)
+        environ["wsgi.input"] = io.BytesIO(body)
+        if len(body) != length:
+            return None
+        return sparql.post_params(mimetype, url_params, body)
 
 
 def reproduces(app: Flask) -> bool:

@@ -1,8 +1,8 @@
 """The SPARQL endpoint's WSGI front answers exactly as Flask alone: every request below goes to
 an app with the front and to one without (``SPARQL_FRONT`` off), over the same store.
 
-Which requests the front answers itself is written by hand below (``fast``): a GET lookup of one
-of the fast path's shapes (constant subjects) that the endpoint answers with 200.
+Which requests the front answers itself is written by hand below (``fast``): a GET or POST
+lookup of one of the fast path's shapes (constant subjects) that the endpoint answers with 200.
 """
 
 from __future__ import annotations
@@ -36,6 +36,8 @@ ROW_LIMIT = 3
 """Turn 1 has 4 statements in the fixture (type, position, document, text): one more than this."""
 MAX_QUERY_BYTES = 400
 FRONT_COUNTER = "qikg_sparql_front_answers_total"
+FORM = "application/x-www-form-urlencoded"
+QUERY = "application/sparql-query"
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,7 @@ class Case:
     accept: str | None = JSON
     method: str = "GET"
     path: str = "/sparql"
-    body: str | None = None
+    body: str | bytes | None = None
     content_type: str | None = None
     fast: bool = False
     """Answered by the front itself."""
@@ -117,10 +119,44 @@ CASES = {
     "the service description": Case(accept="text/turtle"),
     "HEAD": Case(q(LOOKUP), method="HEAD"),
     "OPTIONS": Case(q(LOOKUP), method="OPTIONS", status=204),
-    "POST form": Case(
-        body=urlencode(q(LOOKUP)), content_type="application/x-www-form-urlencoded", method="POST"
+    "POST form": Case(body=urlencode(q(LOOKUP)), content_type=FORM, method="POST", fast=True),
+    "POST form, format in the URL": Case(
+        [("format", "csv")], body=urlencode(q(LOOKUP)), content_type=FORM, method="POST", fast=True
     ),
-    "POST query": Case(body=LOOKUP, content_type="application/sparql-query", method="POST"),
+    "POST query": Case(body=LOOKUP, content_type=QUERY, method="POST", fast=True),
+    "POST query, charset=UTF-8": Case(
+        body=LOOKUP, content_type=QUERY + "; charset=UTF-8", method="POST", fast=True
+    ),
+    "POST form, a query for the runner (the body read twice)": Case(
+        body=urlencode(q(f"SELECT ?i WHERE {{ ?i a <{QIKG}Interview> }}")),
+        content_type=FORM,
+        method="POST",
+    ),
+    "POST form, the query in the URL and the body": Case(
+        q(LOOKUP), body=urlencode(q(LOOKUP)), content_type=FORM, method="POST", status=400
+    ),
+    "POST query, the query in the URL too": Case(
+        q(LOOKUP), body=LOOKUP, content_type=QUERY, method="POST", status=400
+    ),
+    "POST query in UTF-16": Case(
+        body=LOOKUP.encode("utf-16"),
+        content_type=QUERY + "; charset=utf-16",
+        method="POST",
+        status=415,
+    ),
+    "POST query, not UTF-8": Case(
+        body=LOOKUP.encode("latin-1") + b" # \xe9", content_type=QUERY, method="POST", status=400
+    ),
+    "POST form past MAX_CONTENT_LENGTH": Case(
+        body=urlencode(q(LOOKUP + " #" + "x" * 6000)),
+        content_type=FORM,
+        method="POST",
+        status=413,
+    ),
+    "POST update": Case(
+        body="CLEAR ALL", content_type="application/sparql-update", method="POST", status=403
+    ),
+    "POST without Content-Type": Case(body=LOOKUP, method="POST", status=415),
     "another path": Case(q(LOOKUP), path="/sparql/more", status=404),
     "DELETE": Case(q(LOOKUP), method="DELETE", status=405),
 }
