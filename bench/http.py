@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import re
 import socket
 import statistics
@@ -32,6 +33,8 @@ SERVERS = ("qikg", "qikg_in_process", "bare_flask", "oxigraph_serve")
 the worker processes cost); the bare app; ``oxigraph serve-read-only``."""
 JSON = "application/sparql-results+json"
 ACCEPT = f"Accept: {JSON}"
+WARM_UP_S = 2
+"""The lookup run of each server before the measured ones, in seconds."""
 FIRST_INTERVIEW = """SELECT ?i WHERE { ?i a <https://w3id.org/qikg/ontology#Interview> }
 ORDER BY ?i LIMIT 1"""
 
@@ -161,36 +164,21 @@ def http_figures(out: Path, synthetic: bool, args: argparse.Namespace) -> dict[s
         "heavy_query": query.name,
         "heavy_params": values,
         "lookup_query": LOOKUP.format(iri=interview),
+        "interleaved": True,
     }
     kinds = ("lookup",) if args.http_lookup_only else ("lookup", "heavy")
-    for name, (command, endpoints) in servers.items():
-        endpoints = {what: endpoints[what] for what in kinds}
-        log = (out.parent / f"server-{name}.log").open("wb")
-        proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
-        try:
-            wait_ready(endpoints["lookup"], proc)
-            result: dict[str, Any] = {}
-            for what, url in endpoints.items():
-                wait_ready(url, proc)
-                runs = [
-                    wrk(url, args.connections, args.http_seconds) for _ in range(args.http_repeats)
-                ]
-                result[what] = {
-                    "requests_per_s": statistics.median(r["requests_per_s"] for r in runs),
-                    "p99_ms": statistics.median(r["p99_ms"] for r in runs),
-                    "non_2xx": sum(int(r["non_2xx"]) for r in runs),
-                    "socket_errors": sum(int(r["socket_errors"]) for r in runs),
-                    "runs": runs,
-                }
-            figures[name] = result
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-            log.close()
+    runs = _interleaved(servers, out.parent, args, kinds)
+    for name in SERVERS:
+        figures[name] = {
+            what: {
+                "requests_per_s": statistics.median(r["requests_per_s"] for r in found),
+                "p99_ms": statistics.median(r["p99_ms"] for r in found),
+                "non_2xx": sum(int(r["non_2xx"]) for r in found),
+                "socket_errors": sum(int(r["socket_errors"]) for r in found),
+                "runs": found,
+            }
+            for what, found in runs[name].items()
+        }
     for what in kinds:
         q, q0, bare, oxs = (figures[s][what]["requests_per_s"] for s in SERVERS)
         # None when the bare app answered nothing within the run (a query longer than the run)
@@ -198,3 +186,45 @@ def http_figures(out: Path, synthetic: bool, args: argparse.Namespace) -> dict[s
         figures[f"{what}_qikg_in_process_over_bare"] = q0 / bare if bare else None
         figures[f"{what}_oxigraph_over_bare"] = oxs / bare if bare else None
     return figures
+
+
+def _interleaved(
+    servers: dict[str, tuple[list[str], dict[str, str]]],
+    logs: Path,
+    args: argparse.Namespace,
+    kinds: tuple[str, ...],
+) -> dict[str, dict[str, list[dict[str, float]]]]:
+    """``wrk`` runs of every endpoint of every server, all servers running at once and measured
+    in turns (one run each, then the next round), so that a change in the machine's load falls
+    on all of them alike. Each server answers the lookup for ``WARM_UP_S`` first (not counted),
+    once its query workers have answered (the heavy query through them): nothing of its start is
+    left when it is measured."""
+    procs: dict[str, subprocess.Popen[bytes]] = {}
+    runs: dict[str, dict[str, list[dict[str, float]]]] = {name: {} for name in servers}
+    with contextlib.ExitStack() as stack:
+        for name, (command, _) in servers.items():
+            log = stack.enter_context((logs / f"server-{name}.log").open("wb"))
+            procs[name] = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+            stack.callback(_stop, procs[name])
+        for name, (_, endpoints) in servers.items():
+            for what in kinds:
+                wait_ready(endpoints[what], procs[name])
+        for _, endpoints in servers.values():
+            wrk(endpoints["lookup"], args.connections, WARM_UP_S)
+        for what in kinds:
+            for name in servers:
+                runs[name][what] = []
+            for _ in range(args.http_repeats):
+                for name, (_, endpoints) in servers.items():
+                    run = wrk(endpoints[what], args.connections, args.http_seconds)
+                    runs[name][what].append(run)
+    return runs
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()

@@ -15,6 +15,8 @@ The app only reads its store. Configuration keys (defaults in :data:`DEFAULT_CON
                       counts multiply to at most this runs in the request thread, without a
                       worker (:mod:`qikg.server.fast_path`; 10,000; ``0`` sends every query to
                       the workers)
+``SPARQL_FRONT``      answer cheap ``/sparql`` lookups (GET, POST) in a WSGI front before Flask
+                      (:mod:`qikg.server.sparql_front`; the same answers, less work; ``True``)
 ``MAX_QUERY_BYTES``   the longest query accepted, in UTF-8 bytes (100,000; longer gets 413)
 ``MAX_CONTENT_LENGTH`` the largest request body, in bytes (``None``: 3 x ``MAX_QUERY_BYTES`` +
                       4,096, room for a percent-encoded query; larger gets 413)
@@ -40,6 +42,7 @@ from qikg.kg.store import Store
 from . import api, figures, linkeddata, operations, pages, security, sparql
 from .execute import InProcessRunner, QueryRunner
 from .fast_path import DEFAULT_MAX_MATCHES
+from .sparql_front import SparqlFront
 from .state import EXTENSION_KEY, ServerState, state_of
 from .workers import WorkerPool
 
@@ -57,6 +60,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "QUERY_TIMEOUT_S": 30,
     "QUERY_WORKERS": None,
     "FAST_PATH_MAX_MATCHES": DEFAULT_MAX_MATCHES,
+    "SPARQL_FRONT": True,
     "MAX_QUERY_BYTES": 100_000,
     "MAX_CONTENT_LENGTH": None,
     "MAX_RESULT_ROWS": 10_000,
@@ -100,6 +104,8 @@ def create_app(
     app.register_error_handler(MethodNotAllowed, _method_not_allowed)
     app.register_error_handler(RequestEntityTooLarge, _too_large)
     security.install(app)
+    if app.config["SPARQL_FRONT"]:
+        app.wsgi_app = SparqlFront(app)  # type: ignore[method-assign]
     return app
 
 
@@ -145,6 +151,8 @@ def _check_config(config: Mapping[str, Any]) -> None:
         raise ConfigError(
             f"FAST_PATH_MAX_MATCHES must be 0 (off) or a positive number, not {fast!r}"
         )
+    if not isinstance(config["SPARQL_FRONT"], bool):
+        raise ConfigError(f"SPARQL_FRONT must be True or False, not {config['SPARQL_FRONT']!r}")
     length = config["MAX_CONTENT_LENGTH"]
     if length is not None and (isinstance(length, bool) or not isinstance(length, int)):
         raise ConfigError(f"MAX_CONTENT_LENGTH must be a number of bytes or None, not {length!r}")

@@ -31,6 +31,8 @@ __all__ = [
     "count_query_path",
     "count_refusal",
     "install",
+    "metrics_of",
+    "record",
 ]
 
 EXTENSION_KEY = "qikg.operations"
@@ -61,6 +63,8 @@ class Metrics:
     timeouts: Counter
     refusals: Counter
     paths: Counter
+    front: Counter
+    """Requests the SPARQL endpoint's WSGI front answered itself (:mod:`.sparql_front`)."""
 
     _series: dict[tuple[str, str, int], tuple[Counter, Histogram]] = field(
         default_factory=dict, compare=False
@@ -117,6 +121,12 @@ class Metrics:
                 ("path",),
                 registry=registry,
             ),
+            Counter(
+                "qikg_sparql_front_answers",
+                "SPARQL lookups answered by the endpoint's WSGI front, without Flask's request "
+                "handling (the same answers as Flask's, with less work per request).",
+                registry=registry,
+            ),
         )
         for reason in REFUSALS:
             metrics.refusals.labels(reason=reason)
@@ -125,7 +135,8 @@ class Metrics:
         return metrics
 
 
-def _metrics(app: Flask) -> Metrics:
+def metrics_of(app: Flask) -> Metrics:
+    """The metrics :func:`install` gave ``app``."""
     metrics = app.extensions[EXTENSION_KEY]
     assert isinstance(metrics, Metrics)
     return metrics
@@ -134,15 +145,15 @@ def _metrics(app: Flask) -> Metrics:
 def install(app: Flask) -> None:
     """Give ``app`` its metrics, access log and the ``/healthz`` and ``/metrics`` routes."""
     app.extensions[EXTENSION_KEY] = Metrics.new()
-    app.before_request(_start_clock)
-    app.after_request(_record)
+    app.before_request(start_clock)
+    app.after_request(record_response)
     app.register_blueprint(bp)
 
 
 def count_refusal(reason: str) -> None:
     """Count a query the endpoint refused (a reason of :data:`REFUSALS`) or stopped
     (``timeout``), in the current app's metrics."""
-    metrics = _metrics(current_app)
+    metrics = metrics_of(current_app)
     if reason == "timeout":
         metrics.timeouts.inc()
     else:
@@ -151,31 +162,54 @@ def count_refusal(reason: str) -> None:
 
 def count_query_path(path: str) -> None:
     """Count a query the endpoint ran, by where it ran (a label of :data:`QUERY_PATHS`)."""
-    _metrics(current_app).path_series[path].inc()
+    metrics_of(current_app).path_series[path].inc()
 
 
-def _start_clock() -> None:
+def start_clock() -> None:
+    """Note when Flask began the request (before its view), for its duration."""
     g.qikg_started = time.perf_counter()
 
 
-def _record(response: Response) -> Response:
+def record_response(response: Response) -> Response:
+    """Count and log the request Flask answers (see :func:`record`)."""
     started = g.get("qikg_started")
     seconds = time.perf_counter() - started if started is not None else 0.0
     route = request.url_rule.rule if request.url_rule is not None else UNMATCHED
-    count, duration = _metrics(current_app).series(route, request.method, response.status_code)
-    count.inc()
-    duration.observe(seconds)
-    size = response.content_length  # None for a streamed body
-    access_log.info(
-        "%s %s %d %.1fms in=%d out=%s",
+    record(
+        metrics_of(current_app),
         request.method,
         route,
         response.status_code,
-        seconds * 1000,
+        seconds,
         request.content_length or 0,
-        "-" if size is None else size,
+        response.content_length,  # None for a streamed body
     )
     return response
+
+
+def record(
+    metrics: Metrics,
+    method: str,
+    route: str,
+    status: int,
+    seconds: float,
+    size_in: int,
+    size_out: int | None,
+) -> None:
+    """Count one answered request and write its access-log line (``size_out`` ``None``: not
+    known, a streamed body)."""
+    count, duration = metrics.series(route, method, status)
+    count.inc()
+    duration.observe(seconds)
+    access_log.info(
+        "%s %s %d %.1fms in=%d out=%s",
+        method,
+        route,
+        status,
+        seconds * 1000,
+        size_in,
+        "-" if size_out is None else size_out,
+    )
 
 
 @bp.route("/healthz", methods=["GET"])
@@ -197,7 +231,7 @@ def healthz() -> Response:
 @bp.route("/metrics", methods=["GET"])
 def metrics() -> Response:
     """The Prometheus text exposition of the app's metrics."""
-    response = Response(generate_latest(_metrics(current_app).registry), status=200)
+    response = Response(generate_latest(metrics_of(current_app).registry), status=200)
     response.content_type = CONTENT_TYPE_LATEST
     response.headers["Cache-Control"] = "no-store"
     return response

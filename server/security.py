@@ -37,11 +37,12 @@ INTERNAL_ERROR = (
 
 def install(app: Flask) -> None:
     """Add the security headers to every response of ``app`` and its plain 500 answer."""
-    app.after_request(_headers)
+    app.after_request(add_security_headers)
     app.register_error_handler(Exception, _unexpected)
 
 
-def _headers(response: Response) -> Response:
+def add_security_headers(response: Response) -> Response:
+    """Add the :data:`SECURITY_HEADERS` a response does not set itself."""
     headers = response.headers
     present = {name.lower() for name, _ in headers.items()}
     for name, value in SECURITY_HEADERS.items():

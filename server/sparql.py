@@ -14,7 +14,9 @@ Limits and refusals:
 * a query runs at most ``QUERY_TIMEOUT_S`` seconds, then is stopped and answered with 503
   (``Retry-After``); 503 also when every query worker stayed busy that long. A query whose
   cost is proved small before it runs (:mod:`qikg.server.fast_path`, within
-  ``FAST_PATH_MAX_MATCHES``) runs in the request thread instead of a worker.
+  ``FAST_PATH_MAX_MATCHES``) runs in the request thread instead of a worker; sent with GET or
+  POST, it is answered by the WSGI front (:mod:`qikg.server.sparql_front`) with this module's
+  checks, without Flask's request handling.
 * at most ``MAX_RESULT_ROWS`` rows (SELECT) or triples (CONSTRUCT, DESCRIBE) are sent; every
   such answer carries ``X-Qikg-Row-Limit: <limit>``. A longer answer is cut, never silently: it
   then also carries ``X-Qikg-Truncated: true``. Page with ``ORDER BY`` and ``LIMIT``/``OFFSET``
@@ -37,11 +39,12 @@ Every error is plain text saying what is wrong and how to fix it. Responses allo
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import parse_qsl
 
-from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask import Blueprint, Flask, Response, current_app, render_template, request, url_for
 from flask.blueprints import BlueprintSetupState
 
 from qikg.errors import StoreError
@@ -61,12 +64,19 @@ from .conneg import (
     offered_list,
 )
 from .description import serialize_description, service_description
-from .execute import Datasets, QueryTimeout, UnacceptableAnswer, WorkersBusy, execute
+from .execute import (
+    Answer,
+    Datasets,
+    QueryTimeout,
+    UnacceptableAnswer,
+    WorkersBusy,
+    execute,
+)
 from .fast_path import fast_bound, match_counts
 from .memo import memo_for
 from .operations import count_query_path, count_refusal
 from .querypage import DEFAULT_QUERY, editor_bundled, editor_config
-from .state import state_of
+from .state import ServerState, state_of
 
 bp = Blueprint("sparql", __name__)
 _URLS_KEY = "qikg.sparql.endpoint_urls"
@@ -81,6 +91,12 @@ def _memo(setup: BlueprintSetupState) -> None:
 ALLOWED_METHODS = "GET, HEAD, POST, OPTIONS"
 QUERY_CONTENT_TYPES = ("application/x-www-form-urlencoded", "application/sparql-query")
 EXPOSED_HEADERS = "X-Qikg-Truncated, X-Qikg-Row-Limit, X-Qikg-Unknown-Graphs"
+CORS_HEADERS = (
+    ("Access-Control-Allow-Origin", "*"),
+    ("Access-Control-Expose-Headers", EXPOSED_HEADERS),
+)
+VARY = ("Vary", "Accept")
+"""What every endpoint response says about origins and negotiation (after its own headers)."""
 RETRY_AFTER_S = 5
 """What a 503 tells the client to wait: about the time a stopped worker takes to be replaced."""
 _MAX_FIELDS = 1000
@@ -129,22 +145,20 @@ def _protocol_error(err: ProtocolError) -> Response:
 
 
 @bp.after_request
-def _cors(response: Response) -> Response:
+def add_cors(response: Response) -> Response:
+    """Add :data:`CORS_HEADERS` and ``Vary: Accept`` to every response of the endpoint."""
     headers = response.headers
     present = {name.lower() for name, _ in headers.items()}
     # ``add`` where the header is absent (the common case): setting searches the list each time
-    for name, value in (
-        ("Access-Control-Allow-Origin", "*"),
-        ("Access-Control-Expose-Headers", EXPOSED_HEADERS),
-    ):
+    for name, value in CORS_HEADERS:
         if name.lower() in present:
             headers[name] = value
         else:
             headers.add(name, value)
     if "vary" not in present:
-        headers.add("Vary", "Accept")
+        headers.add(*VARY)
     else:
-        response.vary.add("Accept")
+        response.vary.add(VARY[1])
     return response
 
 
@@ -158,11 +172,11 @@ def endpoint() -> Response:
     if any(name == "update" for name, _ in params):
         raise ProtocolError(403, _READ_ONLY, refusal="update")
     queries = [value for name, value in params if name == "query"]
-    format_values = _format_values(params)
+    formats = requested_formats(params)
     if not queries:
         has_graph_params = any(n in ("default-graph-uri", "named-graph-uri") for n, _ in params)
         if request.method != "POST" and not has_graph_params:
-            return _service_description(format_values)
+            return _service_description(formats)
         raise ProtocolError(
             400,
             "No query given. Send the SPARQL query as the 'query' parameter "
@@ -173,7 +187,7 @@ def endpoint() -> Response:
         raise ProtocolError(
             400, f"{len(queries)} 'query' parameters given; send exactly one query per request."
         )
-    return _answer(queries[0], params, format_values)
+    return _answer(queries[0], params, formats)
 
 
 # -- reading the request -------------------------------------------------------------------------
@@ -188,7 +202,7 @@ def _max_query_bytes() -> int:
     return int(current_app.config["MAX_QUERY_BYTES"])
 
 
-def _parse_urlencoded(raw: bytes, where: str) -> list[tuple[str, str]]:
+def parse_urlencoded(raw: bytes, where: str) -> list[tuple[str, str]]:
     """Decode ``name=value&...`` strictly as UTF-8 (the protocol's encoding)."""
     try:
         text = raw.decode("utf-8")
@@ -211,7 +225,6 @@ def _parse_urlencoded(raw: bytes, where: str) -> list[tuple[str, str]]:
 
 def _read_body(limit: int) -> bytes:
     """The request body, refused with 413 beyond ``limit`` bytes."""
-    limit = min(limit, int(current_app.config["MAX_CONTENT_LENGTH"]))
     too_big = ProtocolError(
         413,
         f"The request body is larger than this endpoint accepts ({limit} bytes). "
@@ -228,43 +241,40 @@ def _read_body(limit: int) -> bytes:
 
 def _request_params() -> list[tuple[str, str]]:
     """Every protocol parameter of the request, URL and body together, in order."""
-    url_params = _parse_urlencoded(request.query_string, "the URL")
+    url_params = parse_urlencoded(request.query_string, "the URL")
     if request.method != "POST":
         return url_params
-    mimetype = request.mimetype
+    limit = body_limit(request.mimetype, request.mimetype_params, url_params, current_app.config)
+    return post_params(request.mimetype, url_params, _read_body(limit))
+
+
+_BOTH = "The query is given both in the URL and in the request body; send it in one place only."
+
+
+def body_limit(
+    mimetype: str,
+    mimetype_params: Mapping[str, str],
+    url_params: list[tuple[str, str]],
+    config: Mapping[str, Any],
+) -> int:
+    """The most bytes a POST body of this type may have, once the checks that need no body
+    passed; raises :class:`ProtocolError`."""
     if mimetype == "application/sparql-update":
         raise ProtocolError(403, _READ_ONLY, refusal="update")
-    url_has_query = any(name == "query" for name, _ in url_params)
-    both = ProtocolError(
-        400,
-        "The query is given both in the URL and in the request body; send it in one place only.",
-    )
+    most = int(config["MAX_CONTENT_LENGTH"])
     if mimetype == "application/x-www-form-urlencoded":
-        body = _read_body(int(current_app.config["MAX_CONTENT_LENGTH"]))
-        body_params = _parse_urlencoded(body, "the request body")
-        if url_has_query and any(name == "query" for name, _ in body_params):
-            raise both
-        return url_params + body_params
+        return most
     if mimetype == "application/sparql-query":
-        charset = request.mimetype_params.get("charset", "utf-8").lower()
+        charset = mimetype_params.get("charset", "utf-8").lower()
         if charset not in ("utf-8", "utf8"):
             raise ProtocolError(
                 415,
                 f"The query body is declared as {charset}; this endpoint reads queries as UTF-8. "
                 "Send Content-Type: application/sparql-query; charset=utf-8.",
             )
-        if url_has_query:
-            raise both
-        body = _read_body(_max_query_bytes())
-        try:
-            text = body.decode("utf-8")
-        except UnicodeDecodeError as err:
-            raise ProtocolError(
-                400,
-                f"The query body is not valid UTF-8 ({err.reason} at byte {err.start}). "
-                "Encode the query as UTF-8.",
-            ) from err
-        return [*url_params, ("query", text)]
+        if any(name == "query" for name, _ in url_params):
+            raise ProtocolError(400, _BOTH)
+        return min(int(config["MAX_QUERY_BYTES"]), most)
     got = f"Content-Type {mimetype}" if mimetype else "no Content-Type"
     raise ProtocolError(
         415,
@@ -274,15 +284,38 @@ def _request_params() -> list[tuple[str, str]]:
     )
 
 
-def _format_values(params: Iterable[tuple[str, str]]) -> tuple[str, ...]:
+def post_params(
+    mimetype: str, url_params: list[tuple[str, str]], body: bytes
+) -> list[tuple[str, str]]:
+    """The protocol parameters of a POST whose type :func:`body_limit` accepted: the URL's,
+    then the body's; raises :class:`ProtocolError`."""
+    if mimetype == "application/x-www-form-urlencoded":
+        body_params = parse_urlencoded(body, "the request body")
+        if any(name == "query" for name, _ in url_params) and any(
+            name == "query" for name, _ in body_params
+        ):
+            raise ProtocolError(400, _BOTH)
+        return url_params + body_params
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ProtocolError(
+            400,
+            f"The query body is not valid UTF-8 ({err.reason} at byte {err.start}). "
+            "Encode the query as UTF-8.",
+        ) from err
+    return [*url_params, ("query", text)]
+
+
+def requested_formats(params: Iterable[tuple[str, str]]) -> tuple[str, ...]:
     """The values of ``format``, ``output`` and ``results``, in order, without repeats."""
     values = [value.strip() for name, value in params if name in FORMAT_PARAMETERS]
     return tuple(dict.fromkeys(v for v in values if v))
 
 
-def _pick(offers: tuple[Format, ...], format_values: tuple[str, ...]) -> Format | None:
+def _pick(offers: tuple[Format, ...], accept: str, format_values: tuple[str, ...]) -> Format | None:
     try:
-        return choose_for_header(offers, request.headers.get("Accept", ""), format_values)
+        return choose_for_header(offers, accept, format_values)
     except UnknownFormat as err:
         raise ProtocolError(
             400,
@@ -297,9 +330,9 @@ def _pick(offers: tuple[Format, ...], format_values: tuple[str, ...]) -> Format 
 
 
 def _not_acceptable(
-    kind_words: str, offers: tuple[Format, ...], format_values: tuple[str, ...]
+    kind_words: str, offers: tuple[Format, ...], accept: str, format_values: tuple[str, ...]
 ) -> ProtocolError:
-    asked = ", ".join(format_values) or request.headers.get("Accept", "")
+    asked = ", ".join(format_values) or accept
     return ProtocolError(
         406,
         f"Cannot answer {kind_words} in the format asked for ({asked or 'none'}). "
@@ -311,10 +344,38 @@ def _not_acceptable(
 # -- answering ---------------------------------------------------------------------------------
 
 
-def _answer(query: str, params: list[tuple[str, str]], format_values: tuple[str, ...]) -> Response:
-    config = current_app.config
-    state = state_of(current_app)
-    limit = _max_query_bytes()
+@dataclass(frozen=True)
+class QueryPlan:
+    """A query that passed every check before running, and how it is to run and be answered."""
+
+    query: str
+    datasets: Datasets
+    media_types: dict[ResultKind, str | None]
+    """The media type chosen for each kind of answer (``None``: nothing acceptable)."""
+    row_limit: int
+    base_iri: str
+    most_rows: int | None
+    """The fast path's bound on rows (it then runs in the request thread), or ``None``."""
+    unknown_graphs: tuple[str, ...]
+    accept: str
+    format_values: tuple[str, ...]
+
+
+def plan_query(
+    query: str,
+    params: list[tuple[str, str]],
+    format_values: tuple[str, ...],
+    *,
+    accept: str,
+    base_iri: str,
+    config: Mapping[str, Any],
+    state: ServerState,
+) -> QueryPlan:
+    """Check one query of a request before anything runs: size, nesting, updates, ``SERVICE``,
+    ``FROM``, the dataset and the answer's format; and prove its cost for the fast path.
+    Raises :class:`ProtocolError` for a refusal. Reads nothing of the request but its arguments,
+    so that the WSGI front (:mod:`qikg.server.sparql_front`) checks exactly as this view does."""
+    limit = int(config["MAX_QUERY_BYTES"])
     size = len(query.encode("utf-8"))
     if size > limit:
         raise ProtocolError(
@@ -325,7 +386,6 @@ def _answer(query: str, params: list[tuple[str, str]], format_values: tuple[str,
         )
     if not query.strip():
         raise ProtocolError(400, "The 'query' parameter is empty; put a SPARQL query in it.")
-    base_iri = endpoint_url()
     scan = scan_query(query, base=base_iri)
     if scan.depth > MAX_NESTING:
         raise ProtocolError(
@@ -338,7 +398,7 @@ def _answer(query: str, params: list[tuple[str, str]], format_values: tuple[str,
         raise ProtocolError(403, _READ_ONLY, refusal="update")
     if scan.uses_service:
         raise ProtocolError(403, service_refusal(scan), refusal="service")
-    known = _known_graphs(params, scan.has_dataset_clause)
+    known = _known_graphs(state, params, scan.has_dataset_clause)
     _check_from(known, scan.from_graphs + scan.from_named_graphs)
     if scan.unresolved_from:
         raise ProtocolError(
@@ -355,40 +415,92 @@ def _answer(query: str, params: list[tuple[str, str]], format_values: tuple[str,
     chosen: dict[ResultKind, str | None] = dict.fromkeys(OFFERS)
     form_kind = _FORM_KINDS.get(scan.form or "")
     for kind in [form_kind] if form_kind else list(OFFERS):
-        fmt = _pick(OFFERS[kind], format_values)
+        fmt = _pick(OFFERS[kind], accept, format_values)
         chosen[kind] = None if fmt is None else fmt.media_type
     if form_kind is not None and chosen[form_kind] is None:
-        raise _not_acceptable(_KIND_WORDS[form_kind], OFFERS[form_kind], format_values)
+        raise _not_acceptable(_KIND_WORDS[form_kind], OFFERS[form_kind], accept, format_values)
 
-    row_limit = int(config["MAX_RESULT_ROWS"])
     most_rows = fast_bound(
         memo_for(state, state.store).get("fast-path-counts", match_counts),
         scan,
         dataset_given=datasets.given,
         limit=int(config["FAST_PATH_MAX_MATCHES"]),
     )
-    count_query_path("runner" if most_rows is None else "fast")
+    return QueryPlan(
+        query,
+        datasets,
+        chosen,
+        int(config["MAX_RESULT_ROWS"]),
+        base_iri,
+        most_rows,
+        tuple(dict.fromkeys(unknown)),
+        accept,
+        format_values,
+    )
+
+
+def run_plan(plan: QueryPlan, state: ServerState) -> Answer:
+    """Run a checked query: in the request thread when its cost is bounded (no worker, and no
+    time limit needed), else by the app's query runner."""
+    if plan.most_rows is None:
+        return state.runner.run(
+            plan.query,
+            plan.datasets,
+            media_types=plan.media_types,
+            row_limit=plan.row_limit,
+            base_iri=plan.base_iri,
+        )
+    return execute(
+        state.store,
+        plan.query,
+        plan.datasets,
+        media_types=plan.media_types,
+        row_limit=plan.row_limit,
+        base_iri=plan.base_iri,
+        most_rows=plan.most_rows,
+    )
+
+
+def answer_headers(plan: QueryPlan, answer: Answer) -> list[tuple[str, str]]:
+    """The headers of an answer after its Content-Type and Content-Length (the endpoint's CORS
+    and the security headers follow)."""
+    headers: list[tuple[str, str]] = []
+    if answer.kind is not ResultKind.BOOLEAN:
+        headers.append(("X-Qikg-Row-Limit", str(plan.row_limit)))
+    if answer.truncated:
+        headers.append(("X-Qikg-Truncated", "true"))
+    if plan.unknown_graphs:
+        headers.append(("X-Qikg-Unknown-Graphs", " ".join(plan.unknown_graphs)))
+    return headers
+
+
+def content_type(answer: Answer) -> str:
+    """The Content-Type of an answer: its media type, with the charset where one is said."""
+    return next(f for f in OFFERS[answer.kind] if f.media_type == answer.media_type).content_type
+
+
+def _answer(query: str, params: list[tuple[str, str]], format_values: tuple[str, ...]) -> Response:
+    state = state_of(current_app)
+    plan = plan_query(
+        query,
+        params,
+        format_values,
+        accept=request.headers.get("Accept", ""),
+        base_iri=endpoint_url(),
+        config=current_app.config,
+        state=state,
+    )
+    count_query_path("runner" if plan.most_rows is None else "fast")
     try:
-        if most_rows is None:
-            answer = state.runner.run(
-                query, datasets, media_types=chosen, row_limit=row_limit, base_iri=base_iri
-            )
-        else:  # its cost is bounded: no worker, and no time limit needed
-            answer = execute(
-                state.store,
-                query,
-                datasets,
-                media_types=chosen,
-                row_limit=row_limit,
-                base_iri=base_iri,
-                most_rows=most_rows,
-            )
+        answer = run_plan(plan, state)
     except QuerySyntaxError as err:
         raise ProtocolError(400, f"{err}\nCorrect the query and send it again.") from err
     except RefusedQuery as err:
         raise ProtocolError(403, str(err), refusal="service") from err
     except UnacceptableAnswer as err:
-        raise _not_acceptable(_KIND_WORDS[err.kind], OFFERS[err.kind], format_values) from err
+        raise _not_acceptable(
+            _KIND_WORDS[err.kind], OFFERS[err.kind], plan.accept, format_values
+        ) from err
     except QueryTimeout as err:
         raise ProtocolError(
             503,
@@ -413,23 +525,17 @@ def _answer(query: str, params: list[tuple[str, str]], format_values: tuple[str,
             500, "The query could not be answered (an error in the store, logged on the server)."
         ) from err
 
-    fmt_used = next(f for f in OFFERS[answer.kind] if f.media_type == answer.media_type)
     response = Response(answer.body, status=200)
-    response.content_type = fmt_used.content_type
-    if answer.kind is not ResultKind.BOOLEAN:
-        response.headers["X-Qikg-Row-Limit"] = str(row_limit)
-    if answer.truncated:
-        response.headers["X-Qikg-Truncated"] = "true"
-    if unknown:
-        response.headers["X-Qikg-Unknown-Graphs"] = " ".join(dict.fromkeys(unknown))
+    response.content_type = content_type(answer)
+    for name, value in answer_headers(plan, answer):
+        response.headers[name] = value
     return response
 
 
-def _known_graphs(params: list[tuple[str, str]], has_from: bool) -> set[str]:
+def _known_graphs(state: ServerState, params: list[tuple[str, str]], has_from: bool) -> set[str]:
     """The store's graph names, read only when the request or the query names graphs."""
     if not has_from and not any(n in ("default-graph-uri", "named-graph-uri") for n, _ in params):
         return set()
-    state = state_of(current_app)
     return set(memo_for(state, state.store).named_graphs())
 
 
@@ -469,26 +575,36 @@ def _preflight() -> Response:
 def endpoint_url() -> str:
     """The public URL of ``/sparql``: from ``PUBLIC_URL`` if set, else from the request (built
     once per scheme, host and script root, as building a URL costs more than the lookup)."""
-    public = current_app.config.get("PUBLIC_URL")
-    if public:
-        return str(public).rstrip("/") + "/sparql"
-    environ = request.environ
-    key = (environ.get("wsgi.url_scheme"), environ.get("HTTP_HOST"), environ.get("SCRIPT_NAME"))
-    urls: dict[tuple[object, ...], str] = current_app.extensions[_URLS_KEY]
-    url = urls.get(key)
+    url = remembered_endpoint_url(current_app, request.environ)
     if url is None:
         url = url_for("sparql.endpoint", _external=True)
+        urls: dict[tuple[object, ...], str] = current_app.extensions[_URLS_KEY]
         if len(urls) >= _MAX_URLS:  # the Host header is the client's: keep the memo small
             urls.clear()
-        urls[key] = url
+        urls[_url_key(request.environ)] = url
     return url
+
+
+def remembered_endpoint_url(app: Flask, environ: Mapping[str, Any]) -> str | None:
+    """:func:`endpoint_url` without a request context: ``PUBLIC_URL``, or the URL built for an
+    earlier request with the same scheme, host and script root (``None`` if there was none)."""
+    public = app.config.get("PUBLIC_URL")
+    if public:
+        return str(public).rstrip("/") + "/sparql"
+    urls: dict[tuple[object, ...], str] = app.extensions[_URLS_KEY]
+    return urls.get(_url_key(environ))
+
+
+def _url_key(environ: Mapping[str, Any]) -> tuple[object, ...]:
+    return (environ.get("wsgi.url_scheme"), environ.get("HTTP_HOST"), environ.get("SCRIPT_NAME"))
 
 
 def _service_description(format_values: tuple[str, ...]) -> Response:
     offers = (*GRAPH_FORMATS, HTML)
-    fmt = _pick(offers, format_values)
+    accept = request.headers.get("Accept", "")
+    fmt = _pick(offers, accept, format_values)
     if fmt is None:
-        raise _not_acceptable("the service description", offers, format_values)
+        raise _not_acceptable("the service description", offers, accept, format_values)
     state = state_of(current_app)
     store = state.store
     if fmt is HTML:
