@@ -260,9 +260,11 @@ def remeasure_http(size: str, args: argparse.Namespace) -> None:
     path = max(RESULTS.glob(f"*-{size}.json"), key=lambda p: p.stat().st_mtime)
     result = json.loads(path.read_text(encoding="utf-8"))
     print(f"[{size}] HTTP again", flush=True)
+    load = os.getloadavg()
     result["http"] = http_figures(args.work / f"built-{size}", size != "corpus", args)
     result["http"]["measured"] = datetime.now(UTC).isoformat(timespec="seconds")
-    result["http"]["load_average_at_start"] = os.getloadavg()
+    result["http"]["load_average_at_start"] = load
+    result["http"]["load_average_at_end"] = os.getloadavg()
     result["targets"] = targets(size, result)
     path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(f"[{size}] -> {path}", flush=True)
