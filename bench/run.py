@@ -144,7 +144,9 @@ def _pss(p: psutil.Process) -> int:
 
 
 def disk_bytes(path: Path) -> int:
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+    """The bytes of the files under ``path``; a symbolic link (a build's ``dataset.nq`` pointing
+    into its current release) is not counted again."""
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())
 
 
 # -- build -----------------------------------------------------------------------------------
