@@ -20,6 +20,7 @@ met or missed, and by how much. ``python -m bench.report`` writes the README tab
 
     python -m bench.run [--sizes corpus,36,360,3600] [--work /tmp/qikg-bench]
     python -m bench.run --curve 36,72,144,288     # the validation curve alone
+    python -m bench.run --sizes 3600 --queries-only  # again, on a size built earlier in --work
 
 The curve builds a synthetic study of each size (no cache) and records per size the documents,
 triples, CPU time of each build step (validation apart), build wall and CPU time and peak RSS,
@@ -256,11 +257,19 @@ def machine() -> dict[str, Any]:
 # -- one size --------------------------------------------------------------------------------
 
 
+def newest_result(size: str, args: argparse.Namespace) -> tuple[Path, dict[str, Any]]:
+    """The newest result file of ``size`` in ``--results`` and its figures."""
+    found = list(args.results.glob(f"*-{size}.json"))
+    if not found:
+        sys.exit(f"bench.run: no result of size {size} in {args.results} to add figures to")
+    path = max(found, key=lambda p: p.stat().st_mtime)
+    return path, json.loads(path.read_text(encoding="utf-8"))
+
+
 def remeasure_http(size: str, args: argparse.Namespace) -> None:
     """Measure HTTP again on a size built earlier (its dataset still in ``--work``) and update
     its newest result file."""
-    path = max(RESULTS.glob(f"*-{size}.json"), key=lambda p: p.stat().st_mtime)
-    result = json.loads(path.read_text(encoding="utf-8"))
+    path, result = newest_result(size, args)
     print(f"[{size}] HTTP again", flush=True)
     load = os.getloadavg()
     result["http"] = http_figures(args.work / f"built-{size}", size != "corpus", args)
@@ -269,6 +278,28 @@ def remeasure_http(size: str, args: argparse.Namespace) -> None:
     result["http"]["load_average_at_end"] = os.getloadavg()
     result["targets"] = targets(size, result)
     path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(f"[{size}] -> {path}", flush=True)
+
+
+def remeasure_queries(size: str, args: argparse.Namespace) -> None:
+    """Measure the named queries again on a size built earlier (its store still in
+    ``--work``) and update its newest result file after each query."""
+    path, result = newest_result(size, args)
+    print(f"[{size}] named queries again", flush=True)
+    store = args.work / f"built-{size}" / "store"
+    measured = {
+        "store": str(store.resolve()),
+        "started": datetime.now(UTC).isoformat(timespec="seconds"),
+        "load_average_at_start": os.getloadavg(),
+    }
+
+    def keep(figures: dict[str, Any]) -> None:
+        result["queries"] = figures
+        result["queries_measured"] = measured | {"load_average_now": os.getloadavg()}
+        result["targets"] = targets(size, result)
+        path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+
+    keep(query_figures(store, size != "corpus", args, keep))
     print(f"[{size}] -> {path}", flush=True)
 
 
@@ -289,31 +320,32 @@ def bench_size(size: str, args: argparse.Namespace) -> dict[str, Any]:
     print(f"[{size}] build", flush=True)
     name = f"{started:%Y-%m-%d}-{size}.json"
     result["build"] = build_figures(inputs, out, work, args)
-    save(result, name)  # each part kept as soon as it is measured
+    save(result, name, args.results)  # each part kept as soon as it is measured
     if "failed" not in result["build"]:
         if not args.no_http:
             print(f"[{size}] HTTP", flush=True)
             result["http"] = http_figures(out, synthetic, args)
-            save(result, name)
-        print(f"[{size}] named queries", flush=True)
+            save(result, name, args.results)
+        if not args.no_queries:
+            print(f"[{size}] named queries", flush=True)
 
-        def keep(figures: dict[str, Any]) -> None:
-            result["queries"] = figures
-            result["targets"] = targets(size, result)
-            save(result, name)
+            def keep(figures: dict[str, Any]) -> None:
+                result["queries"] = figures
+                result["targets"] = targets(size, result)
+                save(result, name, args.results)
 
-        result["queries"] = query_figures(out / "store", synthetic, args, keep)
+            result["queries"] = query_figures(out / "store", synthetic, args, keep)
     result["targets"] = targets(size, result)
-    print(f"[{size}] -> {save(result, name)}", flush=True)
+    print(f"[{size}] -> {save(result, name, args.results)}", flush=True)
     return result
 
 
-def save(result: dict[str, Any], name: str) -> Path:
-    """Write ``result``, closed with the load average and the time, to ``bench/results/``."""
+def save(result: dict[str, Any], name: str, results: Path = RESULTS) -> Path:
+    """Write ``result``, closed with the load average and the time, to ``results``."""
     result["load_average_at_end"] = os.getloadavg()
     result["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / name
+    results.mkdir(parents=True, exist_ok=True)
+    path = results / name
     path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     return path
 
@@ -358,7 +390,7 @@ def bench_curve(sizes: list[int], args: argparse.Namespace) -> dict[str, Any]:
         shutil.rmtree(inputs, ignore_errors=True)
     result["points"] = points
     result["fits"] = curve_fits(points)
-    print(f"[curve] -> {save(result, f'{started:%Y-%m-%d}-curve.json')}", flush=True)
+    print(f"[curve] -> {save(result, f'{started:%Y-%m-%d}-curve.json', args.results)}", flush=True)
     return result
 
 
@@ -372,7 +404,9 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=4, help="waitress threads (qikg serve: 4)")
     ap.add_argument("--http-seconds", type=int, default=8)
     ap.add_argument("--http-repeats", type=int, default=3)
+    ap.add_argument("--results", type=Path, default=RESULTS, help="where the JSON results go")
     ap.add_argument("--no-http", action="store_true")
+    ap.add_argument("--no-queries", action="store_true", help="do not measure the named queries")
     ap.add_argument(
         "--http-lookup-only",
         action="store_true",
@@ -380,6 +414,11 @@ def main() -> None:
     )
     ap.add_argument(
         "--http-only", action="store_true", help="HTTP again on sizes built earlier in --work"
+    )
+    ap.add_argument(
+        "--queries-only",
+        action="store_true",
+        help="the named queries again on sizes built earlier in --work",
     )
     ap.add_argument("--query-runs-min", type=int, default=5)
     ap.add_argument("--query-runs-max", type=int, default=50)
@@ -413,7 +452,9 @@ def main() -> None:
     for size in sizes:
         if args.http_only:
             remeasure_http(size, args)
-        else:
+        if args.queries_only:
+            remeasure_queries(size, args)
+        if not (args.http_only or args.queries_only):
             bench_size(size, args)
 
 
