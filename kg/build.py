@@ -21,13 +21,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+from rdflib import Graph
+
 from qikg import __version__
 from qikg.errors import ParseError, PrivacyFailure, UnsupportedInput, ValidationFailure
 
 from .audit import Finding, Policy, audit, default_policy
 from .cache import Cache, code_fingerprint, digest, settings_fingerprint, unit_key
 from .codebook import Codebook, default_codebook
-from .describe import DESCRIPTION_TTL, DUMPS_DIR, dataset_version, describe, write_dumps
+from .describe import DESCRIPTION_TTL, DUMPS_DIR, Dump, dataset_version, describe, write_dumps
 from .graph import Builder, Context, Curation
 from .iris import DEFAULT_BASE, Iris
 from .loadcheck import Background, load_and_check
@@ -275,8 +277,6 @@ def build(
     Files and interviews unchanged since a build that used the same ``cache`` folder
     (default: :func:`default_cache`) are taken from it instead.
     """
-    from .store import OxigraphStore
-
     shipped = study is None or study.id == default_study().id
     study = study or default_study()
     codebook = codebook or default_codebook()
@@ -287,72 +287,25 @@ def build(
     iris = Iris(base, study.id)
     settings = Settings(iris, study, codebook, policy, shipped and codebook is default_codebook())
     fingerprint = settings_fingerprint(settings, store_cache.code)
-    with _workers(jobs) as pool:
-        sources, books, skipped, errors = read_sources(
-            inputs, study, keep_going=keep_going, jobs=jobs, cache=store_cache, pool=pool
-        )
-        units = _units(sources, participants)
-        keys = [unit_key(u, fingerprint) for u in units]
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-        try:
-            # each interview's lines go to disk as it is done: a large study's lines never
-            # sit in memory together
-            runs = Runs(tmp / RUNS_DIR)
-            results: list[Outcome] = []
-            for done in _outcomes(units, keys, settings, store_cache, pool):
-                runs.add(done.lines)
-                results.append(replace(done, lines=[]))
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
+    tmp: Path | None = None
     try:
-        curation = Curation.shipped() if settings.curated else Curation()
-        builder = Builder(iris, study, codebook, Context(), curation)
-        defined = [c for o in results for c in o.defined] + [c for b in books for c in b.codes]
-        shared = [
-            builder.study_graph(p for o in results for p in o.people),
-            builder.codebook_graph(
-                (w for o in results for w in o.written),
-                (q for o in results for q in o.questions),
-                defined,
-            ),
-        ]
-        findings = audit(literals(shared), policy) + [f for o in results for f in o.findings]
-        open_findings = _open(findings)
-        if open_findings:
-            raise PrivacyFailure(open_findings)
-        reports = [o.report for o in results]
-        # The codebook with every imported code book merged is not any interview's: checked here.
-        merged = [validate(shared[:1], shared[1], sparql=False)] if books else []
-        failed = [r for rep in reports + merged for r in rep.violations]
-        if failed:
-            raise ValidationFailure("\n".join(str(r) for r in failed), len(failed))
-
-        unanchored = [u for o in results for u in o.unanchored]
-        by_interview = {o.interview: o for o in results}
-        summaries = [by_interview[s.document.interview].summaries[s.path.name] for s in sources]
-        summaries += [_book_summary(b, codebook) for b in books]
-        runs.add(line for g in shared for line in nquad_lines(g))
-        prefixes = {p: str(ns) for g in shared for p, ns in g.namespaces() if p}
-        for o in results:
-            prefixes.update(o.prefixes)
-        triples = runs.merge(tmp / DATASET_NQ)
-        # the store is loaded and checked in another process while this one writes the files
-        with _checking(tmp / DATASET_NQ, tmp / STORE_DIR, jobs) as checking:
-            _write(prefixes, tmp)
-            dumps = write_dumps(
-                tmp / DUMPS_DIR, tmp / DATASET_NQ, tmp / DATASET_TTL, tmp / DATASET_TRIG, study.id
+        with _workers(jobs) as pool:
+            sources, books, skipped, errors = read_sources(
+                inputs, study, keep_going=keep_going, jobs=jobs, cache=store_cache, pool=pool
             )
-            crossed, checked_s = checking.result()
-        if crossed.violations:
-            raise ValidationFailure(crossed.text(), len(crossed.violations))
-        store = OxigraphStore(tmp / STORE_DIR)
-        try:
-            description = describe(store, iris, dumps, issued=_build_time())
-        finally:
-            store.close()
-        description.serialize(tmp / DESCRIPTION_TTL, format="turtle", encoding="utf-8")
+            units = _units(sources, participants)
+            keys = [unit_key(u, fingerprint) for u in units]
+            out.parent.mkdir(parents=True, exist_ok=True)
+            tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+            runs = Runs(tmp / RUNS_DIR)
+            results = _converted(units, keys, settings, store_cache, pool, runs)
+        # the workers have exited, their memory freed, before the store is loaded
+        shared = _shared_graphs(
+            Builder(iris, study, codebook, Context(), _curation(settings)), results, books
+        )
+        findings = _checked(results, shared, books, policy)
+        unanchored = [u for o in results for u in o.unanchored]
+        triples, dumps, checked_s = _write_dataset(tmp, runs, shared, results, iris, study, jobs)
         manifest = {
             "qikg": __version__,
             "base": base,
@@ -381,8 +334,12 @@ def build(
         write_docs(tmp / "ontology")
         publish(tmp, out, manifest=MANIFEST)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
         raise
+    by_interview = {o.interview: o for o in results}
+    summaries = [by_interview[s.document.interview].summaries[s.path.name] for s in sources]
+    summaries += [_book_summary(b, codebook) for b in books]
     reused = sum(o.reused for o in results)
     imported = len({c.name for b in books for c in b.codes})
     seconds: dict[str, float] = {"crosscheck": checked_s}
@@ -393,7 +350,7 @@ def build(
         out,
         triples,
         summaries,
-        reports,
+        [o.report for o in results],
         unanchored,
         skipped,
         errors,
@@ -402,6 +359,96 @@ def build(
         imported,
         seconds,
     )
+
+
+def _converted(
+    units: list[Unit],
+    keys: list[str],
+    settings: Settings,
+    cache: Cache,
+    pool: Executor | None,
+    runs: Runs,
+) -> list[Outcome]:
+    """Each unit's outcome, its lines written to ``runs`` as it is done (a large study's lines
+    never sit in memory together) and dropped from the outcome."""
+    results: list[Outcome] = []
+    for done in _outcomes(units, keys, settings, cache, pool):
+        runs.add(done.lines)
+        results.append(replace(done, lines=[]))
+    return results
+
+
+def _curation(settings: Settings) -> Curation:
+    """The curated tables shipped with the study, when the build is of the shipped study."""
+    return Curation.shipped() if settings.curated else Curation()
+
+
+def _shared_graphs(
+    builder: Builder, results: list[Outcome], books: list[CodeBookFile]
+) -> list[Graph]:
+    """The graphs no interview has alone: the study's people, and the codebook with every
+    code written, asked or defined by an interview or an imported code book."""
+    defined = [c for o in results for c in o.defined] + [c for b in books for c in b.codes]
+    return [
+        builder.study_graph(p for o in results for p in o.people),
+        builder.codebook_graph(
+            (w for o in results for w in o.written),
+            (q for o in results for q in o.questions),
+            defined,
+        ),
+    ]
+
+
+def _checked(
+    results: list[Outcome], shared: list[Graph], books: list[CodeBookFile], policy: Policy
+) -> list[Finding]:
+    """Every privacy finding; raise on an open one or on a violation of any interview's
+    report or of the merged codebook (which is no interview's, so it is checked here)."""
+    findings = audit(literals(shared), policy) + [f for o in results for f in o.findings]
+    open_findings = _open(findings)
+    if open_findings:
+        raise PrivacyFailure(open_findings)
+    merged = [validate(shared[:1], shared[1], sparql=False)] if books else []
+    failed = [r for rep in [o.report for o in results] + merged for r in rep.violations]
+    if failed:
+        raise ValidationFailure("\n".join(str(r) for r in failed), len(failed))
+    return findings
+
+
+def _write_dataset(
+    tmp: Path,
+    runs: Runs,
+    shared: list[Graph],
+    results: list[Outcome],
+    iris: Iris,
+    study: Study,
+    jobs: int | None,
+) -> tuple[int, list[Dump], float]:
+    """Write the dataset's files and store into ``tmp``; its triples, dumps and the CPU
+    seconds of the checks across interviews. Raise when those checks fail."""
+    from .store import OxigraphStore
+
+    runs.add(line for g in shared for line in nquad_lines(g))
+    prefixes = {p: str(ns) for g in shared for p, ns in g.namespaces() if p}
+    for o in results:
+        prefixes.update(o.prefixes)
+    triples = runs.merge(tmp / DATASET_NQ)
+    # the store is loaded and checked in another process while this one writes the files
+    with _checking(tmp / DATASET_NQ, tmp / STORE_DIR, jobs) as checking:
+        _write(prefixes, tmp)
+        dumps = write_dumps(
+            tmp / DUMPS_DIR, tmp / DATASET_NQ, tmp / DATASET_TTL, tmp / DATASET_TRIG, study.id
+        )
+        crossed, checked_s = checking.result()
+    if crossed.violations:
+        raise ValidationFailure(crossed.text(), len(crossed.violations))
+    store = OxigraphStore(tmp / STORE_DIR)
+    try:
+        description = describe(store, iris, dumps, issued=_build_time())
+    finally:
+        store.close()
+    description.serialize(tmp / DESCRIPTION_TTL, format="turtle", encoding="utf-8")
+    return triples, dumps, checked_s
 
 
 def _book_summary(book: CodeBookFile, codebook: Codebook) -> FileSummary:

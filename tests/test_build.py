@@ -93,6 +93,24 @@ def test_bad_input_names_file_and_line_and_writes_nothing(tmp_path):
     assert list(tmp_path.iterdir()) == [bad]
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_failure_while_interviews_are_converted_leaves_no_scratch_folder(
+    tmp_path, monkeypatch, jobs
+):
+    import qikg.kg.build as build_module
+
+    def broken(unit, settings):
+        raise RuntimeError("conversion broke")
+
+    # with jobs=2 the pool forks after the patch, so its workers run the broken function too
+    monkeypatch.setattr(build_module, "_run_unit", broken)
+    out = tmp_path / "ds"
+    with pytest.raises(RuntimeError, match="conversion broke"):
+        build([EXAMPLE], out, jobs=jobs)
+    assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".ds.")] == [".ds.cache"]
+
+
 def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "qikg", *args], cwd=cwd, capture_output=True, text=True, timeout=300
