@@ -71,8 +71,9 @@ def query_figures(
     """p50 and p95 of every named query through qikg and through raw pyoxigraph.
 
     ``done`` is handed the figures so far after each query. Once ``args.query_budget_s``
-    seconds are spent, the queries left are not started and are marked as skipped. The store
-    is read once first, and the two sides take turns at going first.
+    seconds are spent, the queries left are not started and are marked as skipped. Only the
+    queries ``args.queries`` names are run, when it names any. The store is read once first,
+    and the two sides take turns at going first.
     """
     budget = args.query_budget_s
     warm(store_dir)
@@ -83,6 +84,8 @@ def query_figures(
     figures: dict[str, Any] = {}
     try:
         for query in named_queries().values():
+            if args.queries and query.name not in args.queries:
+                continue
             values = example_values(query, synthetic)
             if budget is not None and time.perf_counter() - began > budget:
                 figures[query.name] = {

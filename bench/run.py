@@ -293,9 +293,14 @@ def remeasure_queries(size: str, args: argparse.Namespace) -> None:
         "load_average_at_start": os.getloadavg(),
     }
 
+    earlier = result.get("queries", {}) if args.queries else {}
+
     def keep(figures: dict[str, Any]) -> None:
-        result["queries"] = figures
-        result["queries_measured"] = measured | {"load_average_now": os.getloadavg()}
+        result["queries"] = earlier | figures
+        for name in figures:
+            result.setdefault("queries_remeasured", {})[name] = measured | {
+                "load_average_now": os.getloadavg()
+            }
         result["targets"] = targets(size, result)
         path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
 
@@ -420,6 +425,11 @@ def main() -> None:
         action="store_true",
         help="the named queries again on sizes built earlier in --work",
     )
+    ap.add_argument(
+        "--queries",
+        type=lambda text: {n.strip() for n in text.split(",") if n.strip()},
+        help="comma-separated names: measure only these named queries",
+    )
     ap.add_argument("--query-runs-min", type=int, default=5)
     ap.add_argument("--query-runs-max", type=int, default=50)
     ap.add_argument("--query-seconds", type=float, default=5.0)
@@ -444,6 +454,12 @@ def main() -> None:
         args.work.mkdir(parents=True, exist_ok=True)
         bench_curve(curve, args)
         return
+    if args.queries:
+        from qikg.queries import named_queries
+
+        unknown = sorted(args.queries - set(named_queries()))
+        if unknown:
+            ap.error(f"--queries: no named query {', '.join(unknown)}")
     sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
     for size in sizes:
         if size != "corpus" and not size.isdigit():
