@@ -257,52 +257,64 @@ def machine() -> dict[str, Any]:
 # -- one size --------------------------------------------------------------------------------
 
 
-def newest_result(size: str, args: argparse.Namespace) -> tuple[Path, dict[str, Any]]:
-    """The newest result file of ``size`` in ``--results`` and its figures."""
+def earlier_run(size: str, args: argparse.Namespace) -> tuple[Path, dict[str, Any], Path]:
+    """The newest result file of ``size`` in ``--results``, its figures, and the size's build
+    in ``--work``; exit with a message when either is missing."""
     found = list(args.results.glob(f"*-{size}.json"))
     if not found:
         sys.exit(f"bench.run: no result of size {size} in {args.results} to add figures to")
+    built = args.work / f"built-{size}"
+    if not (built / "store").is_dir():
+        sys.exit(
+            f"bench.run: no build of size {size} in {args.work} (no {built / 'store'}); "
+            "run the size without --http-only or --queries-only first, or give its --work"
+        )
     path = max(found, key=lambda p: p.stat().st_mtime)
-    return path, json.loads(path.read_text(encoding="utf-8"))
+    return path, json.loads(path.read_text(encoding="utf-8")), built
+
+
+def write_result(path: Path, result: dict[str, Any]) -> Path:
+    """Write ``result`` to ``path`` as JSON; the path."""
+    path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    return path
 
 
 def remeasure_http(size: str, args: argparse.Namespace) -> None:
     """Measure HTTP again on a size built earlier (its dataset still in ``--work``) and update
     its newest result file."""
-    path, result = newest_result(size, args)
+    path, result, built = earlier_run(size, args)
     print(f"[{size}] HTTP again", flush=True)
     load = os.getloadavg()
-    result["http"] = http_figures(args.work / f"built-{size}", size != "corpus", args)
+    result["http"] = http_figures(built, size != "corpus", args)
     result["http"]["measured"] = datetime.now(UTC).isoformat(timespec="seconds")
     result["http"]["load_average_at_start"] = load
     result["http"]["load_average_at_end"] = os.getloadavg()
     result["targets"] = targets(size, result)
-    path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(f"[{size}] -> {path}", flush=True)
+    print(f"[{size}] -> {write_result(path, result)}", flush=True)
 
 
 def remeasure_queries(size: str, args: argparse.Namespace) -> None:
     """Measure the named queries again on a size built earlier (its store still in
     ``--work``) and update its newest result file after each query."""
-    path, result = newest_result(size, args)
+    path, result, built = earlier_run(size, args)
     print(f"[{size}] named queries again", flush=True)
-    store = args.work / f"built-{size}" / "store"
+    store = built / "store"
     measured = {
         "store": str(store.resolve()),
         "started": datetime.now(UTC).isoformat(timespec="seconds"),
         "load_average_at_start": os.getloadavg(),
     }
-
     earlier = result.get("queries", {}) if args.queries else {}
+    remeasured = result.setdefault("queries_remeasured", {})
+    this_run: set[str] = set()
 
     def keep(figures: dict[str, Any]) -> None:
         result["queries"] = earlier | figures
-        for name in figures:
-            result.setdefault("queries_remeasured", {})[name] = measured | {
-                "load_average_now": os.getloadavg()
-            }
+        for name in figures.keys() - this_run:  # the load when each query was done
+            remeasured[name] = measured | {"load_average_now": os.getloadavg()}
+            this_run.add(name)
         result["targets"] = targets(size, result)
-        path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        write_result(path, result)
 
     keep(query_figures(store, size != "corpus", args, keep))
     print(f"[{size}] -> {path}", flush=True)
@@ -350,9 +362,7 @@ def save(result: dict[str, Any], name: str, results: Path = RESULTS) -> Path:
     result["load_average_at_end"] = os.getloadavg()
     result["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     results.mkdir(parents=True, exist_ok=True)
-    path = results / name
-    path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    return path
+    return write_result(results / name, result)
 
 
 # -- validation curve ------------------------------------------------------------------------

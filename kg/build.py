@@ -305,6 +305,9 @@ def build(
         )
         findings = _checked(results, shared, books, policy)
         unanchored = [u for o in results for u in o.unanchored]
+        by_interview = {o.interview: o for o in results}
+        summaries = [by_interview[s.document.interview].summaries[s.path.name] for s in sources]
+        summaries += [_book_summary(b, codebook) for b in books]
         triples, dumps, checked_s = _write_dataset(tmp, runs, shared, results, iris, study, jobs)
         manifest = {
             "qikg": __version__,
@@ -337,9 +340,6 @@ def build(
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
         raise
-    by_interview = {o.interview: o for o in results}
-    summaries = [by_interview[s.document.interview].summaries[s.path.name] for s in sources]
-    summaries += [_book_summary(b, codebook) for b in books]
     reused = sum(o.reused for o in results)
     imported = len({c.name for b in books for c in b.codes})
     seconds: dict[str, float] = {"crosscheck": checked_s}
