@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import re
 import socket
 import statistics
@@ -13,6 +14,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +37,11 @@ JSON = "application/sparql-results+json"
 ACCEPT = f"Accept: {JSON}"
 WARM_UP_S = 2
 """The lookup run of each server before the measured ones, in seconds."""
+KIND_SETTINGS = (
+    *("connections", "seconds_per_run", "repeats", "threads", "timeout_s"),
+    *("measured", "load_average_at_start", "load_average_at_end"),
+)
+"""What a request's figures were measured with, kept beside them when runs are merged."""
 FIRST_INTERVIEW = """SELECT ?i WHERE { ?i a <https://w3id.org/qikg/ontology#Interview> }
 ORDER BY ?i LIMIT 1"""
 
@@ -45,14 +52,17 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 120.0) -> None:
+def wait_ready(
+    url: str, proc: subprocess.Popen[bytes], timeout: float = 120.0, answer_s: float = 30.0
+) -> None:
+    """Return once ``url`` answers within ``answer_s``; fail after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"the server exited with status {proc.returncode} before {url}")
         try:
             req = urllib.request.Request(url, headers={"Accept": JSON})
-            with urllib.request.urlopen(req, timeout=30) as response:
+            with urllib.request.urlopen(req, timeout=answer_s) as response:
                 response.read()
                 return
         except (urllib.error.URLError, OSError):
@@ -68,12 +78,12 @@ WRK_ERRORS = re.compile(r"Socket errors: connect (\d+), read (\d+), write (\d+),
 _UNIT = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
-def wrk(url: str, connections: int, seconds: int) -> dict[str, float]:
-    """One ``wrk`` run (one thread, 60 s timeout): requests/s, p99 latency in ms, non-2xx
-    answers and socket errors (timeouts included)."""
+def wrk(url: str, connections: int, seconds: int, timeout: int = 60) -> dict[str, float]:
+    """One ``wrk`` run (one thread): requests/s, p99 latency in ms, non-2xx answers and socket
+    errors (answers slower than ``timeout`` seconds included)."""
     out = subprocess.run(
         [
-            *("wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "60s"),
+            *("wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", f"{timeout}s"),
             *("--latency", "-H", ACCEPT, url),
         ],
         capture_output=True,
@@ -119,7 +129,10 @@ def http_figures(out: Path, synthetic: bool, args: argparse.Namespace) -> dict[s
     base = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     servers: dict[str, tuple[list[str], dict[str, str]]] = {
         "qikg": (
-            [qikg, "serve", "--data", str(out), "--port", str(ports["qikg"])],
+            [
+                *(qikg, "serve", "--data", str(out), "--port", str(ports["qikg"])),
+                *("--query-timeout", str(args.http_timeout)),
+            ],
             {
                 "lookup": f"{base['qikg']}/sparql?query={lookup}",
                 "heavy": f"{base['qikg']}/api/{query.name}?{api_query}",
@@ -165,9 +178,13 @@ def http_figures(out: Path, synthetic: bool, args: argparse.Namespace) -> dict[s
         "heavy_params": values,
         "lookup_query": LOOKUP.format(iri=interview),
         "interleaved": True,
+        "timeout_s": args.http_timeout,
     }
-    kinds = ("lookup",) if args.http_lookup_only else ("lookup", "heavy")
+    kinds = http_kinds(args)
+    figures["load_average_at_start"] = os.getloadavg()
     runs = _interleaved(servers, out.parent, args, kinds)
+    figures["measured"] = datetime.now(UTC).isoformat(timespec="seconds")
+    figures["load_average_at_end"] = os.getloadavg()
     for name in SERVERS:
         figures[name] = {
             what: {
@@ -179,6 +196,8 @@ def http_figures(out: Path, synthetic: bool, args: argparse.Namespace) -> dict[s
             }
             for what, found in runs[name].items()
         }
+    settings = {k: figures[k] for k in KIND_SETTINGS}
+    figures["settings"] = {what: settings for what in kinds}
     for what in kinds:
         q, q0, bare, oxs = (figures[s][what]["requests_per_s"] for s in SERVERS)
         # None when the bare app answered nothing within the run (a query longer than the run)
@@ -186,6 +205,37 @@ def http_figures(out: Path, synthetic: bool, args: argparse.Namespace) -> dict[s
         figures[f"{what}_qikg_in_process_over_bare"] = q0 / bare if bare else None
         figures[f"{what}_oxigraph_over_bare"] = oxs / bare if bare else None
     return figures
+
+
+def http_kinds(args: argparse.Namespace) -> tuple[str, ...]:
+    """The requests measured: the lookup, the heavy query, or both."""
+    if args.http_lookup_only:
+        return ("lookup",)
+    if args.http_heavy_only:
+        return ("heavy",)
+    return ("lookup", "heavy")
+
+
+def merge_http(earlier: dict[str, Any] | None, figures: dict[str, Any]) -> dict[str, Any]:
+    """``figures`` of the requests measured now over an ``earlier`` run's of the others, each
+    request with the settings it was measured with (under ``settings``)."""
+    if not earlier:
+        return figures
+    kinds = set(figures["settings"])
+    kept = {k for k in ("lookup", "heavy") if k in earlier.get("qikg", {})} - kinds
+    if not kept:
+        return figures
+    old = earlier.get("settings") or {
+        k: {s: earlier.get(s) for s in KIND_SETTINGS} for k in ("lookup", "heavy")
+    }
+    merged = {**figures, "settings": {**{k: old[k] for k in kept}, **figures["settings"]}}
+    for name in SERVERS:
+        merged[name] = {**{k: earlier[name][k] for k in kept}, **figures[name]}
+    for what in kept:
+        for key in (f"{what}_qikg_over_bare", f"{what}_qikg_in_process_over_bare"):
+            merged[key] = earlier.get(key)
+        merged[f"{what}_oxigraph_over_bare"] = earlier.get(f"{what}_oxigraph_over_bare")
+    return merged
 
 
 def _interleaved(
@@ -207,8 +257,10 @@ def _interleaved(
             procs[name] = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
             stack.callback(_stop, procs[name])
         for name, (_, endpoints) in servers.items():
-            for what in kinds:
-                wait_ready(endpoints[what], procs[name])
+            wait_ready(endpoints["lookup"], procs[name])
+            if "heavy" in kinds:
+                limit = args.http_timeout
+                wait_ready(endpoints["heavy"], procs[name], 120.0 + limit, answer_s=limit)
         for _, endpoints in servers.values():
             wrk(endpoints["lookup"], args.connections, WARM_UP_S)
         for what in kinds:
@@ -216,7 +268,9 @@ def _interleaved(
                 runs[name][what] = []
             for _ in range(args.http_repeats):
                 for name, (_, endpoints) in servers.items():
-                    run = wrk(endpoints[what], args.connections, args.http_seconds)
+                    run = wrk(
+                        endpoints[what], args.connections, args.http_seconds, args.http_timeout
+                    )
                     runs[name][what].append(run)
     return runs
 

@@ -49,7 +49,7 @@ import psutil
 
 from bench.curve import curve_fits
 from bench.generate import CORPUS, generate
-from bench.http import HEAVY, ROOT, http_figures
+from bench.http import HEAVY, ROOT, http_figures, merge_http
 from bench.queries import query_figures
 from bench.targets import RESULTS, targets
 
@@ -284,11 +284,7 @@ def remeasure_http(size: str, args: argparse.Namespace) -> None:
     its newest result file."""
     path, result, built = earlier_run(size, args)
     print(f"[{size}] HTTP again", flush=True)
-    load = os.getloadavg()
-    result["http"] = http_figures(built, size != "corpus", args)
-    result["http"]["measured"] = datetime.now(UTC).isoformat(timespec="seconds")
-    result["http"]["load_average_at_start"] = load
-    result["http"]["load_average_at_end"] = os.getloadavg()
+    result["http"] = merge_http(result.get("http"), http_figures(built, size != "corpus", args))
     result["targets"] = targets(size, result)
     print(f"[{size}] -> {write_result(path, result)}", flush=True)
 
@@ -428,6 +424,17 @@ def main() -> None:
         help="measure the lookup only, not the heavy query (for sizes where it outlasts a run)",
     )
     ap.add_argument(
+        "--http-heavy-only",
+        action="store_true",
+        help="measure the heavy query only; with --http-only the earlier lookup figures are kept",
+    )
+    ap.add_argument(
+        "--http-timeout",
+        type=int,
+        default=60,
+        help="seconds an answer may take: wrk's timeout and qikg serve's --query-timeout",
+    )
+    ap.add_argument(
         "--http-only", action="store_true", help="HTTP again on sizes built earlier in --work"
     )
     ap.add_argument(
@@ -464,6 +471,8 @@ def main() -> None:
         args.work.mkdir(parents=True, exist_ok=True)
         bench_curve(curve, args)
         return
+    if args.http_lookup_only and args.http_heavy_only:
+        ap.error("--http-lookup-only and --http-heavy-only: give one of them")
     if args.queries:
         from qikg.queries import named_queries
 

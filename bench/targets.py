@@ -65,7 +65,7 @@ def targets(size: str, result: dict[str, Any]) -> list[dict[str, Any]]:
             )
         )
     http = result.get("http")
-    if http:
+    if http and "lookup_qikg_over_bare" in http:  # not in a run of the heavy query only
         found.append(
             target(
                 "lookups/s: qikg over bare Flask",

@@ -1,0 +1,54 @@
+"""Merging an HTTP run of one request kind into an earlier run's figures (``bench.http``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bench.http import SERVERS, merge_http
+
+
+def _run(kinds: tuple[str, ...], rps: float, seconds: int, measured: str) -> dict[str, Any]:
+    """Figures as ``http_figures`` writes them: every server at ``rps`` (the bare app at half)."""
+    settings = {
+        "connections": 4,
+        "seconds_per_run": seconds,
+        "repeats": 3,
+        "threads": 4,
+        "timeout_s": 60,
+        "measured": measured,
+        "load_average_at_start": [0.1, 0.1, 0.1],
+        "load_average_at_end": [0.2, 0.2, 0.2],
+    }
+    figures: dict[str, Any] = {**settings, "settings": {k: settings for k in kinds}}
+    for name in SERVERS:
+        share = 0.5 if name == "bare_flask" else 1.0
+        figures[name] = {k: {"requests_per_s": rps * share, "p99_ms": 1.0} for k in kinds}
+    for k in kinds:
+        figures[f"{k}_qikg_over_bare"] = 2.0
+        figures[f"{k}_qikg_in_process_over_bare"] = 2.0
+        figures[f"{k}_oxigraph_over_bare"] = 2.0
+    return figures
+
+
+def test_a_heavy_only_run_keeps_the_earlier_lookup_figures_and_their_settings() -> None:
+    earlier = _run(("lookup",), 800.0, 10, "2026-11-29T11:00:00+00:00")
+    del earlier["settings"]  # result files written before settings were kept per request
+    heavy = _run(("heavy",), 0.02, 900, "2026-11-29T14:00:00+00:00")
+    merged = merge_http(earlier, heavy)
+    for name in SERVERS:
+        assert set(merged[name]) == {"lookup", "heavy"}
+    assert merged["qikg"]["lookup"]["requests_per_s"] == 800.0
+    assert merged["bare_flask"]["heavy"]["requests_per_s"] == 0.01
+    assert merged["lookup_qikg_over_bare"] == 2.0
+    assert merged["heavy_qikg_over_bare"] == 2.0
+    assert merged["settings"]["lookup"]["seconds_per_run"] == 10
+    assert merged["settings"]["lookup"]["measured"] == "2026-11-29T11:00:00+00:00"
+    assert merged["settings"]["heavy"]["seconds_per_run"] == 900
+    assert merged["seconds_per_run"] == 900  # the top level describes the newest run
+
+
+def test_a_run_of_both_kinds_replaces_the_earlier_figures() -> None:
+    earlier = _run(("lookup",), 800.0, 10, "2026-11-29T11:00:00+00:00")
+    both = _run(("lookup", "heavy"), 500.0, 8, "2026-11-29T14:00:00+00:00")
+    assert merge_http(earlier, both) == both
+    assert merge_http(None, both) == both
