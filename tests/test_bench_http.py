@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench.http import SERVERS, merge_http
+from bench.http import SERVERS, merge_http, wrk_figures
 
 
 def _run(kinds: tuple[str, ...], rps: float, seconds: int, measured: str) -> dict[str, Any]:
@@ -52,3 +52,47 @@ def test_a_run_of_both_kinds_replaces_the_earlier_figures() -> None:
     both = _run(("lookup", "heavy"), 500.0, 8, "2026-11-29T14:00:00+00:00")
     assert merge_http(earlier, both) == both
     assert merge_http(None, both) == both
+
+
+# wrk 4.1.0's output of a heavy query at 3,600 interviews, latencies in minutes
+SLOW = """Running 15m test @ http://127.0.0.1:60425/api/code-cooccurrence?kind=issue
+  1 threads and 4 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     3.44m    39.66s    3.82m    87.50%
+    Req/Sec     0.00      0.00     0.00    100.00%
+  Latency Distribution
+     50%    3.68m
+     75%    3.77m
+     90%    3.79m
+     99%    3.82m
+  16 requests in 15.00m, 88.64KB read
+Requests/sec:      0.02
+Transfer/sec:     100.85B
+""".replace("m\n", "m \n")  # wrk ends its percentile lines with a space
+
+FAST = """Running 10s test @ http://127.0.0.1:1/sparql?query=x
+  1 threads and 4 connections
+  Latency Distribution
+     50%    4.10ms
+     75%    5.20ms
+     90%    7.00ms
+     99%   16.14ms
+  8480 requests in 10.01s, 1.50MB read
+  Non-2xx or 3xx responses: 3
+Requests/sec:    847.51
+Transfer/sec:    153.00KB
+"""
+
+
+def test_wrk_latencies_in_minutes_and_slow_rates_are_read() -> None:
+    figures = wrk_figures(SLOW)
+    assert figures["p99_ms"] == 3.82 * 60_000
+    assert figures["requests"] == 16
+    assert abs(figures["requests_per_s"] - 16 / 900) < 1e-9  # not wrk's rounded 0.02
+
+
+def test_wrk_rates_of_ten_or_more_are_wrks_own() -> None:
+    figures = wrk_figures(FAST)
+    assert figures["requests_per_s"] == 847.51
+    assert figures["p99_ms"] == 16.14
+    assert figures["non_2xx"] == 3
