@@ -191,8 +191,11 @@ def http_table(runs: dict[str, dict[str, Any]]) -> list[str]:
 
 
 def _http_cell(figures: dict[str, Any]) -> str:
-    rps = figures["requests_per_s"]
-    cell = f"{rps:,.{0 if rps >= 100 else 1}f}/s (p99 {figures['p99_ms']:,.0f} ms)"
+    """Requests/s (two significant digits under 1/s) and the p99 (in seconds from 60 s)."""
+    rps, p99 = figures["requests_per_s"], figures["p99_ms"]
+    rate = f"{rps:.2g}" if rps < 1 else f"{rps:,.{0 if rps >= 100 else 1}f}"
+    latency = f"{p99 / 1000:,.0f} s" if p99 >= 60_000 else f"{p99:,.0f} ms"
+    cell = f"{rate}/s (p99 {latency})"
     failed = figures["non_2xx"] + figures.get("socket_errors", 0)
     return f"{cell}, {failed} failed" if failed else cell
 

@@ -125,6 +125,10 @@ def test_http_rows_and_target_lines() -> None:
         "| 0.4/s (p99 9,500 ms) | 2.0/s (p99 3,000 ms) | 2.5/s (p99 2,000 ms) | 0.25 | - |"
     )
     runs["36"]["targets"] = targets("36", runs["36"])
+    http["qikg"]["heavy"] = _server(16 / 900, 3.82 * 60_000)  # wrk: 16 in 15 min, p99 3.82m
+    assert http_table(runs)[3].startswith(
+        "| 36 synthetic | `code-cooccurrence` | 0.018/s (p99 229 s) | 0.4/s (p99 9,500 ms) |"
+    )
     assert target_lines(runs) == [
         "- 36 synthetic: lookups/s: qikg over bare Flask: 0.60 against 0.80, **missed** "
         "(1.33x the limit)"
