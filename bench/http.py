@@ -259,7 +259,8 @@ def _interleaved(
     in turns (one run each, then the next round), so that a change in the machine's load falls
     on all of them alike. Each server answers the lookup for ``WARM_UP_S`` first (not counted),
     once its query workers have answered (the heavy query through them): nothing of its start is
-    left when it is measured."""
+    left when it is measured. After each run the next waits until the server measured is idle
+    (:func:`settle`), so that no server shares the cores with another's unfinished answers."""
     procs: dict[str, subprocess.Popen[bytes]] = {}
     runs: dict[str, dict[str, list[dict[str, float]]]] = {name: {} for name in servers}
     with contextlib.ExitStack() as stack:
@@ -282,8 +283,39 @@ def _interleaved(
                     run = wrk(
                         endpoints[what], args.connections, args.http_seconds, args.http_timeout
                     )
+                    # the answers wrk left unread still run: the next server must not share
+                    # the cores with them
+                    run["settled_s"] = settle(procs[name].pid, args.http_timeout)
                     runs[name][what].append(run)
     return runs
+
+
+def settle(pid: int, limit_s: float, window_s: float = 2.0, busy_cpu_s: float = 0.1) -> float:
+    """Wait until the process ``pid`` and its children have used less than ``busy_cpu_s`` of
+    CPU time over ``window_s`` (or ``limit_s`` has passed); the seconds waited."""
+    import psutil  # the bench extra; the report imports this module without it
+
+    def cpu() -> float:
+        total = 0.0
+        try:
+            root = psutil.Process(pid)
+            for p in [root, *root.children(recursive=True)]:
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    times = p.cpu_times()
+                    total += times.user + times.system
+        except psutil.NoSuchProcess:
+            pass
+        return total
+
+    started = time.monotonic()
+    before = cpu()
+    while time.monotonic() - started < limit_s:
+        time.sleep(window_s)
+        now = cpu()
+        if now - before < busy_cpu_s:
+            break
+        before = now
+    return time.monotonic() - started
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
+from pathlib import Path
 from typing import Any
 
-from bench.http import SERVERS, merge_http, wrk_figures
+import pytest
+
+from bench.http import SERVERS, merge_http, settle, wrk_figures
 
 
 def _run(kinds: tuple[str, ...], rps: float, seconds: int, measured: str) -> dict[str, Any]:
@@ -96,3 +102,32 @@ def test_wrk_rates_of_ten_or_more_are_wrks_own() -> None:
     assert figures["requests_per_s"] == 847.51
     assert figures["p99_ms"] == 16.14
     assert figures["non_2xx"] == 3
+
+
+def test_settle_waits_for_a_busy_child_to_go_idle(tmp_path: Path) -> None:
+    psutil = pytest.importorskip("psutil", reason="settle needs the bench extra's psutil")
+    done = tmp_path / "done"
+    # a parent that sleeps, and a child that computes for a while, then writes a file and sleeps
+    busy = (
+        "import time, pathlib\n"
+        "end = time.monotonic() + 1.5\n"
+        "while time.monotonic() < end: pass\n"
+        f"pathlib.Path({str(done)!r}).write_text('x')\n"
+        "time.sleep(30)\n"
+    )
+    parent = (
+        "import subprocess, sys, time\n"
+        f"subprocess.Popen([sys.executable, '-c', {busy!r}])\n"
+        "time.sleep(30)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", parent])
+    try:
+        time.sleep(0.5)  # the child has started computing
+        waited = settle(proc.pid, limit_s=20, window_s=0.5)
+        assert done.exists()  # it returned only once the child had finished its work
+        assert waited < 20
+    finally:
+        for child in psutil.Process(proc.pid).children(recursive=True):
+            child.kill()
+        proc.kill()
+        proc.wait()
