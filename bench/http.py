@@ -243,9 +243,8 @@ def merge_http(earlier: dict[str, Any] | None, figures: dict[str, Any]) -> dict[
     for name in SERVERS:
         merged[name] = {**{k: earlier[name][k] for k in kept}, **figures[name]}
     for what in kept:
-        for key in (f"{what}_qikg_over_bare", f"{what}_qikg_in_process_over_bare"):
-            merged[key] = earlier.get(key)
-        merged[f"{what}_oxigraph_over_bare"] = earlier.get(f"{what}_oxigraph_over_bare")
+        for server in ("qikg", "qikg_in_process", "oxigraph"):
+            merged[f"{what}_{server}_over_bare"] = earlier.get(f"{what}_{server}_over_bare")
     return merged
 
 
